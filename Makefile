@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> build/chimney
+#
+# `make V=1` shows the commands. Header dependencies are tracked with
+# -MMD for both the BPF objects and the user-space objects.
+
+BUILD		:= build
+CLANG		?= clang
+BPFTOOL		?= bpftool
+CC		?= gcc
+ARCH		:= $(shell uname -m)
+PKGS		:= libbpf libxdp json-c
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_CFLAGS	:= -target bpf -O2 -g -Wall -Werror -MMD -MP \
+		   -Iinclude -Ibpf -I/usr/include/$(ARCH)-linux-gnu \
+		   -D__TARGET_ARCH_x86
+CFLAGS		?= -O2 -g
+CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -MMD -MP \
+		   -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
+LDLIBS		= $(shell pkg-config --libs $(PKGS)) -lelf -lz
+
+BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
+BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS	:= $(wildcard user/*.c)
+USER_OBJS	:= $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# Everything but main(): shared with the unit runner and the bench.
+LIB_OBJS	:= $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS	:= $(wildcard selftests/unit/*.c)
+UNIT_OBJS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
+BENCH_BPF	:= $(BUILD)/xdp_null.bpf.o
+BENCH_SRCS	:= $(wildcard selftests/bench/*.c)
+BENCH_OBJS	:= $(patsubst selftests/bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
+
+PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench
+
+# Debian 12 packages: build, test and demo needs. `make deps` installs the
+# missing ones and does nothing when all are present.
+DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
+		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
+		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
+		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping \
+		   kmod
+
+.PHONY: all clean deps test unit e2e bench demo
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+all: $(PROGS)
+
+$(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/xdp_null.bpf.o: selftests/bench/xdp_null.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@.tmp
+	$(Q)mv $@.tmp $@
+
+# Every C object may include a skeleton; generate them all first.
+$(USER_OBJS) $(UNIT_OBJS) $(BENCH_OBJS): | $(SKELS) $(BUILD)/xdp_null.skel.h
+
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%.o: selftests/unit/%.c | $(BUILD)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.o: selftests/bench/%.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/chimney: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/unit_runner: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/chimney-bench: $(BENCH_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "deps: all Debian packages present"; \
+	fi
+
+# deps first, then a fresh make so pkg-config sees the installed packages.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)selftests/run.sh
+
+unit: all
+	$(Q)selftests/run.sh unit
+
+e2e: all
+	$(Q)selftests/run.sh e2e
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/chimney-bench
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)deploy/demo.sh
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)

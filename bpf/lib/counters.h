@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef CHIMNEY_BPF_COUNTERS_H
+#define CHIMNEY_BPF_COUNTERS_H
+
+#include "maps.h"
+
+/*
+ * The per-CPU counter block, looked up once per packet. The value is a
+ * struct of named __u64 fields laid out in enum order, so a constant
+ * index into it as an array is a fixed, verifiable offset. Per-CPU: no
+ * atomics needed.
+ */
+static __always_inline __u64 *counters_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline void count_hook(__u64 *c, int hook, int hc)
+{
+	/* Callers pass compile-time constants, or parse reasons that are
+	 * < HC_MAX; the bound check keeps the verifier sure of it. */
+	__u32 idx = CHIMNEY_HOOK_IDX(hook, hc);
+
+	if (idx < CHIMNEY_NR_COUNTERS)
+		c[idx]++;
+}
+
+static __always_inline void count_hook_add(__u64 *c, int hook, int hc, __u64 v)
+{
+	__u32 idx = CHIMNEY_HOOK_IDX(hook, hc);
+
+	if (idx < CHIMNEY_NR_COUNTERS)
+		c[idx] += v;
+}
+
+static __always_inline void count_global(__u64 *c, int gc)
+{
+	if (gc >= 0 && gc < CHIMNEY_NR_COUNTERS)
+		c[gc]++;
+}
+
+/*
+ * The counters every hook keeps for a parsed packet: what it was, and,
+ * when the parser gave up, why.
+ */
+static __always_inline void count_parse(__u64 *c, int hook,
+					const struct pkt *pkt, int reason)
+{
+	count_hook(c, hook, HC_packets);
+	count_hook_add(c, hook, HC_bytes, pkt->pkt_len);
+	if (pkt->flags & PKT_F_VLAN)
+		count_hook(c, hook, HC_vlan);
+	if (reason)
+		count_hook(c, hook, reason);
+	if (pkt->l3_proto == ETH_P_IP)
+		count_hook(c, hook, HC_ipv4);
+	else if (pkt->l3_proto == ETH_P_IPV6)
+		count_hook(c, hook, HC_ipv6);
+	else if (!reason)
+		count_hook(c, hook, HC_non_ip);
+	if (pkt->flags & PKT_F_IP_OPTS)
+		count_hook(c, hook, HC_ip_options);
+	if (pkt->flags & PKT_F_IPV6_EXT)
+		count_hook(c, hook, HC_ipv6_ext);
+	if (pkt->flags & PKT_F_FRAG)
+		count_hook(c, hook, HC_fragment);
+	if (pkt->flags & PKT_F_ENCAP)
+		count_hook(c, hook, HC_vxlan);
+	if (!(pkt->flags & PKT_F_L4)) {
+		/* IP with a protocol the parser does not know */
+		if (!reason && pkt->l3_proto && !(pkt->flags & PKT_F_FRAG))
+			count_hook(c, hook, HC_l4_other);
+		return;
+	}
+	switch (pkt->tuple.proto) {
+	case IPPROTO_TCP:
+		count_hook(c, hook, HC_tcp);
+		break;
+	case IPPROTO_UDP:
+		count_hook(c, hook, HC_udp);
+		break;
+	case IPPROTO_ICMP:
+		count_hook(c, hook, HC_icmp);
+		break;
+	case IPPROTO_ICMPV6:
+		count_hook(c, hook, HC_icmp6);
+		break;
+	}
+}
+
+#endif /* CHIMNEY_BPF_COUNTERS_H */

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One packet parser for both hooks. It fills struct pkt with offsets and
+ * the tuple and returns 0, or the HC_parse_* index of the reason it gave
+ * up. It never reads past data_end and never changes the packet.
+ *
+ * Every pointer is re-derived from `data` plus a bounded offset and
+ * checked against data_end right before use: that is the shape the
+ * verifier can follow through the unrolled loops below.
+ */
+#ifndef CHIMNEY_BPF_PARSE_H
+#define CHIMNEY_BPF_PARSE_H
+
+#include "common.h"
+
+#define VXLAN_HLEN		8
+#define IPV6_EXT_MAX_DEPTH	6
+#define VLAN_MAX_DEPTH		2
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct ipv6_opt_hdr_min {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct l3_result {
+	__u16 l4_off;
+	__u16 l4_len;
+	__u16 ip_len;
+	__u16 flags;
+	__u8 tcp_flags;
+	__u8 l4_parsed;
+	__u8 vxlan;
+};
+
+static __always_inline int ipv6_is_ext(__u8 nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_AH:
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int is_vxlan_port(const struct chimney_config *cfg,
+					 __be16 nport)
+{
+	__u16 port = bpf_ntohs(nport);
+	int i;
+
+	if (!cfg || !port)
+		return 0;
+#pragma unroll
+	for (i = 0; i < CHIMNEY_MAX_VXLAN_PORTS; i++)
+		if (cfg->vxlan_ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/*
+ * L4: read ports (and TCP flags), check the header against both the IP
+ * payload length and data_end. `end` is the end of the IP payload as the
+ * IP header claims it, already known to lie within the frame.
+ */
+static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
+				    __u32 l4_len, struct chimney_tuple *t,
+				    struct l3_result *r,
+				    const struct chimney_config *cfg)
+{
+	void *p;
+
+	/* Offsets are bounded by the callers (max ~14 KB); the mask makes
+	 * that visible to the verifier so data + off stays a packet pointer
+	 * with a known range. */
+	off &= 0x3fff;
+	p = data + off;
+
+	switch (t->proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = p;
+		__u32 doff;
+
+		if ((void *)(th + 1) > data_end || l4_len < sizeof(*th))
+			return HC_parse_tcp_truncated;
+		doff = th->doff * 4;
+		if (doff < sizeof(*th))
+			return HC_parse_tcp_bad_doff;
+		if (doff > l4_len)
+			return HC_parse_tcp_doff_beyond;
+		if (p + doff > data_end)
+			return HC_parse_tcp_truncated;
+		t->sport = th->source;
+		t->dport = th->dest;
+		r->tcp_flags = ((__u8 *)th)[13];
+		break;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = p;
+		__u32 ulen;
+
+		if ((void *)(uh + 1) > data_end || l4_len < sizeof(*uh))
+			return HC_parse_udp_truncated;
+		ulen = bpf_ntohs(uh->len);
+		if (ulen < sizeof(*uh) || ulen > l4_len)
+			return HC_parse_udp_bad_len;
+		t->sport = uh->source;
+		t->dport = uh->dest;
+		/* Decided here, on the pointer just checked: testing
+		 * t->dport later lets clang re-read the packet through a
+		 * pointer whose range the verifier no longer knows. */
+		r->vxlan = is_vxlan_port(cfg, uh->dest);
+		break;
+	}
+	case IPPROTO_ICMP:
+		if (p + 8 > data_end || l4_len < 8)
+			return HC_parse_icmp_truncated;
+		break;
+	case IPPROTO_ICMPV6:
+		if (p + 4 > data_end || l4_len < 4)
+			return HC_parse_icmp6_truncated;
+		break;
+	default:
+		return 0;
+	}
+	r->l4_parsed = 1;
+	return 0;
+}
+
+static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
+				      __u32 frame_len, struct chimney_tuple *t,
+				      struct l3_result *r,
+				      const struct chimney_config *cfg)
+{
+	struct iphdr *iph;
+	__u32 ihl, tot;
+
+	off &= 0x3fff;
+	iph = data + off;
+	if ((void *)(iph + 1) > data_end)
+		return HC_parse_ipv4_truncated;
+	if (iph->version != 4)
+		return HC_parse_ipv4_bad_version;
+	ihl = iph->ihl * 4;
+	if (ihl < sizeof(*iph))
+		return HC_parse_ipv4_bad_ihl;
+	if ((void *)iph + ihl > data_end)
+		return HC_parse_ipv4_truncated;
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < ihl)
+		return HC_parse_ipv4_bad_len;
+	if (off + tot > frame_len)
+		return HC_parse_ipv4_len_beyond;
+
+	t->family = 4;
+	t->proto = iph->protocol;
+	t->saddr[0] = iph->saddr;
+	t->daddr[0] = iph->daddr;
+	r->ip_len = tot;
+	r->l4_off = off + ihl;
+	r->l4_len = tot - ihl;
+	if (ihl > sizeof(*iph))
+		r->flags |= PKT_F_IP_OPTS;
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		r->flags |= PKT_F_FRAG;
+		/* Only the first fragment carries the L4 header, but its
+		 * ports are not used either: every fragment of a datagram
+		 * must hash alike, and none can be checksummed alone. */
+		if (!(iph->frag_off & bpf_htons(IP_OFFSET)))
+			r->flags |= PKT_F_FRAG_FIRST;
+		return 0;
+	}
+	return parse_l4(data, data_end, r->l4_off, r->l4_len, t, r, cfg);
+}
+
+static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
+				      __u32 frame_len, struct chimney_tuple *t,
+				      struct l3_result *r,
+				      const struct chimney_config *cfg)
+{
+	struct ipv6hdr *ip6h;
+	__u32 plen, end, cur;
+	__u8 nh;
+	int i;
+
+	off &= 0x3fff;
+	ip6h = data + off;
+	if ((void *)(ip6h + 1) > data_end)
+		return HC_parse_ipv6_truncated;
+	if (ip6h->version != 6)
+		return HC_parse_ipv6_bad_version;
+	plen = bpf_ntohs(ip6h->payload_len);
+	if (off + sizeof(*ip6h) + plen > frame_len)
+		return HC_parse_ipv6_len_beyond;
+
+	t->family = 6;
+	__builtin_memcpy(t->saddr, &ip6h->saddr, 16);
+	__builtin_memcpy(t->daddr, &ip6h->daddr, 16);
+	r->ip_len = sizeof(*ip6h) + plen;
+	end = off + sizeof(*ip6h) + plen;
+	cur = off + sizeof(*ip6h);
+	nh = ip6h->nexthdr;
+
+#pragma unroll
+	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
+		struct ipv6_opt_hdr_min *eh;
+		__u32 len;
+
+		if (!ipv6_is_ext(nh))
+			break;
+		r->flags |= PKT_F_IPV6_EXT;
+		cur &= 0x3fff;
+		eh = data + cur;
+		if (nh == IPPROTO_FRAGMENT) {
+			struct frag_hdr *fh = data + cur;
+
+			if ((void *)(fh + 1) > data_end || cur + 8 > end)
+				return HC_parse_ipv6_ext_truncated;
+			r->flags |= PKT_F_FRAG;
+			if (fh->frag_off & bpf_htons(IP6_OFFSET)) {
+				t->proto = fh->nexthdr;
+				goto frag;
+			}
+			if (fh->frag_off & bpf_htons(IP6_MF)) {
+				r->flags |= PKT_F_FRAG_FIRST;
+				t->proto = fh->nexthdr;
+				goto frag;
+			}
+			/* An atomic fragment (offset 0, no MF) is a whole
+			 * packet: keep walking. */
+			len = 8;
+		} else {
+			if ((void *)(eh + 1) > data_end)
+				return HC_parse_ipv6_ext_truncated;
+			if (nh == IPPROTO_AH)
+				len = (eh->hdrlen + 2) * 4;
+			else
+				len = (eh->hdrlen + 1) * 8;
+			if (cur + len > end)
+				return HC_parse_ipv6_ext_truncated;
+		}
+		nh = eh->nexthdr;
+		cur += len;
+	}
+	if (ipv6_is_ext(nh))
+		return HC_parse_ipv6_ext_too_deep;
+
+	t->proto = nh;
+	r->l4_off = cur;
+	r->l4_len = end - cur;
+	return parse_l4(data, data_end, cur, end - cur, t, r, cfg);
+frag:
+	r->l4_off = cur + 8;
+	r->l4_len = end - (cur + 8);
+	return 0;
+}
+
+/* cfg is NULL for the inner packet of a tunnel: no nested VXLAN. */
+static __always_inline int parse_l3(void *data, void *data_end, __u32 off,
+				    __u16 proto, __u32 frame_len,
+				    struct chimney_tuple *t, struct l3_result *r,
+				    const struct chimney_config *cfg)
+{
+	if (proto == ETH_P_IP)
+		return parse_ipv4(data, data_end, off, frame_len, t, r, cfg);
+	return parse_ipv6(data, data_end, off, frame_len, t, r, cfg);
+}
+
+/*
+ * VXLAN: UDP header, 8-byte VXLAN header, inner Ethernet, inner IP. Only
+ * the inner tuple is recorded (for hashing); the outer one stays the
+ * packet's identity for everything else.
+ */
+static __always_inline int parse_vxlan(void *data, void *data_end,
+				       struct pkt *pkt)
+{
+	struct l3_result ir = {};
+	struct ethhdr *eth;
+	__u32 off;
+	__u16 proto;
+	int ret;
+
+	off = pkt->l4_off + sizeof(struct udphdr) + VXLAN_HLEN;
+	off &= 0x3fff;
+	eth = data + off;
+	if ((void *)(eth + 1) > data_end)
+		return HC_parse_vxlan_truncated;
+	proto = bpf_ntohs(eth->h_proto);
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6)
+		return 0;
+	off += sizeof(*eth);
+	ret = parse_l3(data, data_end, off, proto, pkt->pkt_len, &pkt->inner,
+		       &ir, NULL);
+	if (ret) {
+		__builtin_memset(&pkt->inner, 0, sizeof(pkt->inner));
+		return HC_parse_vxlan_truncated;
+	}
+	if (ir.flags & PKT_F_FRAG)
+		pkt->inner.sport = pkt->inner.dport = 0;
+	pkt->inner_l3_off = off;
+	pkt->flags |= PKT_F_ENCAP;
+	return 0;
+}
+
+/*
+ * Parse a frame. pkt_len is the whole frame (XDP multi-buffer or a
+ * non-linear skb can be longer than data_end - data); length fields are
+ * checked against it, reads against data_end.
+ *
+ * Returns 0 (pkt->l3_proto is 0 for non-IP frames) or a HC_parse_*
+ * reason.
+ */
+static __always_inline int parse_packet(struct pkt *pkt, void *data,
+					void *data_end, __u32 pkt_len,
+					const struct chimney_config *cfg)
+{
+	struct l3_result r = {};
+	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
+	__u16 proto;
+	int i, ret;
+
+	pkt->pkt_len = pkt_len;
+	if ((void *)(eth + 1) > data_end)
+		return HC_parse_eth_truncated;
+	proto = bpf_ntohs(eth->h_proto);
+
+#pragma unroll
+	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
+		struct vlan_hdr *vh;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		vh = data + off;
+		if ((void *)(vh + 1) > data_end)
+			return HC_parse_vlan_truncated;
+		pkt->vlan_tci[i] = bpf_ntohs(vh->tci);
+		pkt->vlan_depth++;
+		pkt->flags |= PKT_F_VLAN;
+		proto = bpf_ntohs(vh->proto);
+		off += sizeof(*vh);
+	}
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD)
+		return HC_parse_vlan_too_deep;
+
+	pkt->l3_off = off;
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6)
+		return 0;
+	pkt->l3_proto = proto;
+
+	ret = parse_l3(data, data_end, off, proto, pkt_len, &pkt->tuple, &r,
+		       cfg);
+	pkt->flags |= r.flags;
+	pkt->ip_len = r.ip_len;
+	pkt->l4_off = r.l4_off;
+	pkt->l4_len = r.l4_len;
+	pkt->tcp_flags = r.tcp_flags;
+	if (ret)
+		return ret;
+	if (r.l4_parsed)
+		pkt->flags |= PKT_F_L4;
+
+	if (r.vxlan)
+		return parse_vxlan(data, data_end, pkt);
+	return 0;
+}
+
+#endif /* CHIMNEY_BPF_PARSE_H */

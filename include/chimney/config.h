@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Per-interface configuration. It lives in an ARRAY map of one entry
+ * with BTF, so `bpftool map dump` prints it field by field. Live
+ * changes are map updates; nothing here needs a reload.
+ *
+ * User space fills it from one table of keys (user/config.c); a new key
+ * adds a field here and a row there.
+ */
+#ifndef CHIMNEY_CONFIG_H
+#define CHIMNEY_CONFIG_H
+
+#include <linux/types.h>
+
+#define CHIMNEY_MAX_VXLAN_PORTS 4
+
+struct chimney_config {
+	/* UDP destination ports parsed as VXLAN. Host order, so that
+	 * `bpftool map dump` shows 4789; 0 = unused slot. */
+	__u16 vxlan_ports[CHIMNEY_MAX_VXLAN_PORTS];
+};
+
+/*
+ * Attachment bookkeeping, written by `chimney attach` and read by
+ * `status` and `detach`. Not used by the data path.
+ */
+enum chimney_xdp_mode {
+	CHIMNEY_XDP_NATIVE = 1,
+	CHIMNEY_XDP_SKB = 2,
+};
+
+struct chimney_meta {
+	__u32 ifindex;
+	__u32 xdp_mode;		/* enum chimney_xdp_mode */
+	__u32 xdp_multiprog;	/* 1 when attached through the libxdp dispatcher */
+	__u32 xdp_prog_id;
+	__u32 tc_prog_id;
+	__u32 tc_handle;
+	__u32 tc_priority;
+	__u32 clsact_created;	/* 1 when attach created the clsact qdisc */
+	__u64 attached_at;	/* CLOCK_REALTIME seconds */
+};
+
+#endif /* CHIMNEY_CONFIG_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef CHIMNEY_USER_H
+#define CHIMNEY_USER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+#include <chimney/config.h>
+#include <chimney/counters.h>
+
+#define CHIMNEY_PIN_ROOT	"/sys/fs/bpf/chimney"
+#define CHIMNEY_DEFAULT_NS	"default"
+
+/* What every subcommand works on: a namespace and maybe an interface. */
+struct chimney_ctx {
+	const char *netns;	/* NULL: the root namespace */
+	const char *ifname;
+	int ifindex;
+	bool json;
+	char pin_dir[PATH_MAX];
+};
+
+/* Names of the pinned maps inside an instance's directory. */
+#define PIN_CONFIG	"config"
+#define PIN_COUNTERS	"counters"
+#define PIN_META	"meta"
+
+/* ns.c */
+int require_root(const char *verb);
+int ns_enter(const char *name);
+int ns_restore(void);
+int check_name(const char *what, const char *name);
+int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface);
+int bpffs_ensure(void);
+int pin_dir_path(char *buf, size_t len, const char *netns, const char *ifname);
+int pin_open(const struct chimney_ctx *ctx, const char *name);
+bool instance_exists(const struct chimney_ctx *ctx);
+int instance_read_meta(const struct chimney_ctx *ctx, struct chimney_meta *m);
+int instance_read_config(const struct chimney_ctx *ctx,
+			 struct chimney_config *cfg);
+
+/* Walk every instance pinned under CHIMNEY_PIN_ROOT. */
+typedef int (*instance_fn)(const char *netns, const char *ifname, void *arg);
+int for_each_instance(instance_fn fn, void *arg);
+
+/* counters.c */
+struct counter_desc {
+	const char *name;
+	const char *help;
+	int hook;		/* CHIMNEY_HOOK_RX/TX, or -1 for a global */
+	const char *base;	/* the name without the rx_/tx_ prefix */
+};
+extern const struct counter_desc counter_descs[CHIMNEY_NR_COUNTERS];
+int counters_read(int map_fd, __u64 *sums, __u64 **per_cpu, int *ncpus);
+int counter_index(const char *name);
+
+/* attach.c */
+bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
+int unpin_instance(const char *dir);
+
+/* verbs */
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* Options that every verb accepts, parsed in main and in each verb. */
+extern const char *opt_netns;
+extern bool opt_json;
+
+#endif

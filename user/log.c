@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "log.h"
+
+static enum log_level cur_level = LOG_INFO;
+
+void log_set_level(enum log_level lvl)
+{
+	cur_level = lvl;
+}
+
+enum log_level log_get_level(void)
+{
+	return cur_level;
+}
+
+static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	static const char *const prefix[] = {
+		[LOG_ERR] = "chimney: ",
+		[LOG_WARN] = "chimney: warning: ",
+		[LOG_INFO] = "",
+		[LOG_DEBUG] = "debug: ",
+	};
+
+	if (lvl > cur_level)
+		return;
+	fputs(prefix[lvl], stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * libbpf and libxdp are chatty at INFO (every attach explains its
+ * fallbacks); their INFO goes to our DEBUG, their WARN to our DEBUG too,
+ * because chimney reports every failure itself, with the step that
+ * failed. `-v` shows them all.
+ */
+static int lib_print(enum log_level lvl, const char *fmt, va_list ap)
+{
+	log_vmsg(lvl, fmt, ap);
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return lib_print(LOG_DEBUG, fmt, ap);
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	return lib_print(LOG_DEBUG, fmt, ap);
+}
+
+void log_init_libs(void)
+{
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+}
