@@ -50,7 +50,7 @@ PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench
 DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
 		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
-		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping \
+		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
 		   kmod
 
 .PHONY: all clean deps test unit e2e bench demo

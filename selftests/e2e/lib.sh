@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Shared helpers for e2e tests, in the style of xdp-tools' test_runner.
+# Each test file sources this, builds its own namespaces with unique
+# names, and reports one line per test:
+#   PASS <name> | FAIL <name> | SKIP <name>: <reason>
+# On FAIL the captured output of the failing step is printed after it.
+#
+# Names: every namespace and link made here carries the test's unique
+# prefix ($E2E_ID), and cleanup (on EXIT) removes all of them, detaching
+# chimney first so no pins are left behind.
+
+set -u
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$E2E_DIR/../.." && pwd)
+CHIMNEY=${CHIMNEY:-$ROOT/build/chimney}
+E2E_ID=${E2E_ID:-c$$}
+E2E_NETNS=()
+E2E_OUT=$(mktemp)
+
+pass() { echo "PASS $1"; }
+skip() { echo "SKIP $1: $2"; }
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	if [ -s "$E2E_OUT" ]; then
+		sed 's/^/    | /' "$E2E_OUT" | tail -40
+	fi
+}
+
+# check NAME CMD...: PASS if CMD succeeds, FAIL with its output otherwise.
+check() {
+	local name=$1
+	shift
+	if "$@" >"$E2E_OUT" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "command failed: $*"
+	fi
+}
+
+# check_fails NAME CMD...: PASS if CMD fails (exit != 0).
+check_fails() {
+	local name=$1
+	shift
+	if "$@" >"$E2E_OUT" 2>&1; then
+		fail "$name" "command unexpectedly succeeded: $*"
+	else
+		pass "$name"
+	fi
+}
+
+# ns_add NAME: create a namespace with lo up, registered for cleanup.
+ns_add() {
+	ip netns add "$1" || return 1
+	E2E_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# veth_pair NS_A IF_A NS_B IF_B IDX: a veth pair between two namespaces,
+# addressed 10.200.IDX.1/24 + fd00:IDX::1/64 on A and .2 / ::2 on B (no
+# DAD, so IPv6 works at once). tx checksum offload is off on both ends:
+# a veth sender with offload puts partial checksums on the wire.
+veth_pair() {
+	local na=$1 ia=$2 nb=$3 ib=$4 idx=$5
+	ip link add "$ia" netns "$na" type veth peer name "$ib" netns "$nb" || return 1
+	ip -n "$na" addr add "10.200.$idx.1/24" dev "$ia"
+	ip -n "$nb" addr add "10.200.$idx.2/24" dev "$ib"
+	ip -n "$na" addr add "fd00:$idx::1/64" dev "$ia" nodad
+	ip -n "$nb" addr add "fd00:$idx::2/64" dev "$ib" nodad
+	ip netns exec "$na" ethtool -K "$ia" tx off >/dev/null 2>&1
+	ip netns exec "$nb" ethtool -K "$ib" tx off >/dev/null 2>&1
+	ip -n "$na" link set "$ia" up
+	ip -n "$nb" link set "$ib" up
+}
+
+# Pair of namespaces "${E2E_ID}a" / "${E2E_ID}b" joined by veth0/veth1.
+# Sets NS_A NS_B IF_A IF_B and the addresses A4 B4 A6 B6.
+setup_pair() {
+	local idx=${1:-1}
+	NS_A=${E2E_ID}a
+	NS_B=${E2E_ID}b
+	IF_A=veth0
+	IF_B=veth1
+	ns_add "$NS_A" && ns_add "$NS_B" &&
+		veth_pair "$NS_A" "$IF_A" "$NS_B" "$IF_B" "$idx" || return 1
+	A4=10.200.$idx.1
+	B4=10.200.$idx.2
+	A6=fd00:$idx::1
+	B6=fd00:$idx::2
+}
+
+# stat_get NS IFACE COUNTER: one counter's sum, 0 when absent.
+stat_get() {
+	"$CHIMNEY" -n "$1" stats "$2" --json 2>/dev/null |
+		jq -r --arg k "$3" '.[$k] // 0'
+}
+
+e2e_cleanup() {
+	local ns dir
+	for ns in "${E2E_NETNS[@]}"; do
+		for dir in /sys/fs/bpf/chimney/"$ns"/*; do
+			[ -d "$dir" ] && "$CHIMNEY" -n "$ns" detach "$(basename "$dir")" >/dev/null 2>&1
+		done
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -f "$E2E_OUT"
+}
+trap e2e_cleanup EXIT

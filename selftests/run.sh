@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Runs the unit runner and every e2e test, and ends with the one line CI
+# reads: "N passed, N failed[, N skipped]".
+#
+# Protocol: every runner prints one line per test, starting with
+# "PASS <name>", "FAIL <name>" or "SKIP <name>: <reason>". Anything else
+# is detail, shown as it comes.
+#
+#   selftests/run.sh            unit + e2e
+#   selftests/run.sh unit       unit only
+#   selftests/run.sh e2e [PAT]  e2e tests whose file name matches PAT
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+what=${1:-all}
+pat=${2:-}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	echo "selftests: must run as root (BPF, namespaces)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+run() {
+	# Keep going after a failing runner; a crash counts as a failure.
+	"$@" 2>&1 | tee -a "$log"
+	local rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+		echo "FAIL $*: exited $rc without reporting a failed test" | tee -a "$log"
+	fi
+}
+
+start=$(date +%s)
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	echo "== unit =="
+	run "$BUILD/unit_runner"
+fi
+if [ "$what" = all ] || [ "$what" = e2e ]; then
+	echo "== e2e =="
+	for t in selftests/e2e/test_*.sh; do
+		[ -n "$pat" ] && [[ "$t" != *"$pat"* ]] && continue
+		run bash "$t"
+	done
+fi
+
+passed=$(grep -c '^PASS ' "$log")
+failed=$(grep -c '^FAIL ' "$log")
+skipped=$(grep -c '^SKIP ' "$log")
+echo "== $(( $(date +%s) - start ))s =="
+if [ "$failed" -gt 0 ]; then
+	echo "failed tests:"
+	grep '^FAIL ' "$log" | sed 's/^/  /'
+fi
+if [ "$skipped" -gt 0 ]; then
+	echo "skipped tests:"
+	grep '^SKIP ' "$log" | sed 's/^/  /'
+fi
+if [ $((passed + failed)) -eq 0 ]; then
+	echo "no test ran" >&2
+	failed=1
+fi
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
