@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * XDP ingress: parse, count, pass. Later stages (checksum verdict, MSS
- * clamp, flow table, steering) read the struct pkt filled here and never
- * re-parse.
+ * XDP ingress: the stages in order. Each reads the struct pkt filled by
+ * the parser and never re-parses:
+ *   parse -> checksum verdict -> MSS clamp -> flow table -> steer
  */
 #include "lib/common.h"
 #include "lib/maps.h"
 #include "lib/counters.h"
 #include "lib/parse.h"
+#include "lib/rss.h"
 #include <xdp/xdp_helpers.h>
 
 /* libxdp dispatcher metadata: run early, and let later programs see
@@ -34,7 +35,10 @@ int chimney_xdp(struct xdp_md *ctx)
 
 	reason = parse_packet(&pkt, data, data_end, data_end - data, cfg);
 	count_parse(c, CHIMNEY_HOOK_RX, &pkt, reason);
-	return XDP_PASS;
+	if (reason)
+		return XDP_PASS;
+
+	return rss_steer(&pkt, cfg, c);
 }
 
 char _license[] SEC("license") = "GPL";

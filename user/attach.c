@@ -24,6 +24,7 @@
 #include "log.h"
 #include "xdp_ingress.skel.h"
 #include "tc_egress.skel.h"
+#include "xdp_cpumap.skel.h"
 
 /* Our filter's identity on the clsact egress hook. */
 #define CHIMNEY_TC_HANDLE	0xc41
@@ -189,6 +190,52 @@ static int write_map0(int fd, const void *val)
 	return bpf_map_update_elem(fd, &zero, val, BPF_ANY) ? -errno : 0;
 }
 
+/* Point obj's maps at the ones `owner` created, by name. */
+static int reuse_maps(struct bpf_object *obj, struct bpf_object *owner)
+{
+	struct bpf_map *m, *om;
+	int err;
+
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		om = bpf_object__find_map_by_name(owner, bpf_map__name(m));
+		err = om ? bpf_map__reuse_fd(m, bpf_map__fd(om)) : -ENOENT;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Apply KEY=VALUE to a running instance's pinned config. */
+static int update_pinned_config(struct chimney_ctx *ctx, int n, char **kv,
+				const char *verb)
+{
+	struct chimney_config old, cfg;
+	struct chimney_maps m;
+	int err;
+
+	err = maps_open_pinned(ctx, &m);
+	if (err)
+		return err;
+	err = instance_read_config(ctx, &old);
+	if (err) {
+		pr_err("%s: reading config of %s failed: %s\n", verb,
+		       ctx->ifname, strerror(-err));
+		goto out;
+	}
+	cfg = old;
+	err = config_apply_kv(&cfg, n, kv, verb);
+	if (err)
+		goto out;
+	err = config_commit(&m, &old, &cfg);
+	if (err)
+		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+out:
+	maps_close(&m);
+	return err;
+}
+
 /*
  * The attach sequence. Maps are created by loading the TC object first,
  * so the config is in place before either program sees a packet; the
@@ -204,9 +251,11 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 	DECLARE_LIBBPF_OPTS(xdp_program_opts, xopts);
 	struct chimney_meta meta = {};
 	struct xdp_ingress *xs = NULL;
+	struct xdp_cpumap *cs = NULL;
 	struct tc_egress *ts = NULL;
 	struct xdp_program *xp = NULL;
-	struct bpf_map *m;
+	struct chimney_maps maps;
+	char path[PATH_MAX];
 	const char *step;
 	int err, mode;
 	bool multi = false;
@@ -218,8 +267,28 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 		goto out;
 	}
 
+	step = "load cpumap program";
+	cs = xdp_cpumap__open();
+	if (!cs) {
+		err = -errno;
+		goto out;
+	}
+	err = reuse_maps(cs->obj, ts->obj);
+	if (!err)
+		err = xdp_cpumap__load(cs);
+	if (err)
+		goto out;
+
 	step = "write config";
-	err = write_map0(bpf_map__fd(ts->maps.config), cfg);
+	maps_init(&maps);
+	maps.config = bpf_map__fd(ts->maps.config);
+	maps.counters = bpf_map__fd(ts->maps.counters);
+	maps.meta = bpf_map__fd(ts->maps.meta);
+	maps.rss_tbl = bpf_map__fd(ts->maps.rss_tbl);
+	maps.rss_indir = bpf_map__fd(ts->maps.rss_indir);
+	maps.cpus = bpf_map__fd(ts->maps.cpus);
+	maps.cpumap_prog = bpf_program__fd(cs->progs.chimney_cpumap);
+	err = config_commit(&maps, NULL, cfg);
 	if (err)
 		goto out;
 
@@ -229,16 +298,9 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 		err = -errno;
 		goto out;
 	}
-	bpf_object__for_each_map(m, xs->obj) {
-		struct bpf_map *tm;
-
-		if (bpf_map__is_internal(m))
-			continue;
-		tm = bpf_object__find_map_by_name(ts->obj, bpf_map__name(m));
-		err = tm ? bpf_map__reuse_fd(m, bpf_map__fd(tm)) : -ENOENT;
-		if (err)
-			goto out;
-	}
+	err = reuse_maps(xs->obj, ts->obj);
+	if (err)
+		goto out;
 	xopts.obj = xs->obj;
 	xopts.prog_name = "chimney_xdp";
 	xp = xdp_program__create(&xopts);
@@ -305,6 +367,12 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 	err = pin_maps(ctx->pin_dir, ts->obj);
 	if (err)
 		goto out_pins;
+	step = "pin cpumap program";
+	snprintf(path, sizeof(path), "%s/%s", ctx->pin_dir, PIN_CPUMAP_PROG);
+	if (bpf_obj_pin(maps.cpumap_prog, path)) {
+		err = -errno;
+		goto out_pins;
+	}
 
 	if (!ctx->json)
 		printf("%s: attached (XDP %s mode, %s; TC egress)\n", ctx->ifname,
@@ -332,6 +400,7 @@ out_quiet:
 cleanup:
 	xdp_program__close(xp);
 	xdp_ingress__destroy(xs);
+	xdp_cpumap__destroy(cs);
 	tc_egress__destroy(ts);
 	return err;
 }
@@ -370,7 +439,7 @@ int cmd_attach(int argc, char **argv)
 	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
 	struct chimney_config cfg;
 	struct chimney_meta meta;
-	int c, mode = 0, err, fd;
+	int c, mode = 0, err;
 
 	while ((c = getopt_long(argc, argv, "m:n:jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -422,28 +491,29 @@ int cmd_attach(int argc, char **argv)
 				       ctx.ifname, mode_name(meta.xdp_mode));
 				return 1;
 			}
-			if (instance_read_config(&ctx, &cfg) ||
-			    config_apply_kv(&cfg, argc - optind, argv + optind,
-					    "attach"))
+			if (update_pinned_config(&ctx, argc - optind,
+						 argv + optind, "attach"))
 				return 1;
-			fd = pin_open(&ctx, PIN_CONFIG);
-			err = fd < 0 ? fd : write_map0(fd, &cfg);
-			if (fd >= 0)
-				close(fd);
-			if (err) {
-				pr_err("attach: updating config failed: %s\n",
-				       strerror(-err));
-				return 1;
-			}
 			if (!ctx.json)
 				printf("%s: already attached; config updated\n",
 				       ctx.ifname);
 			return 0;
 		}
 		/* Pins whose attachment is gone (interface re-created,
-		 * programs removed by hand): clear them and start over. */
+		 * programs removed by hand): clear them and start over.
+		 * When only the XDP half is gone from this same interface,
+		 * our TC filter (and the clsact we made) is still there and
+		 * would make the fresh attach fail with EEXIST; once the pins
+		 * are gone nothing could remove it, so remove it first. */
 		pr_warn("%s: removing stale pins at %s\n", ctx.ifname,
 			ctx.pin_dir);
+		if (!instance_read_meta(&ctx, &meta) &&
+		    meta.ifindex == (__u32)ctx.ifindex) {
+			err = tc_detach(ctx.ifindex, &meta);
+			if (err)
+				pr_warn("%s: removing the stale TC egress filter failed: %s\n",
+					ctx.ifname, strerror(-err));
+		}
 		unpin_instance(ctx.pin_dir);
 	}
 
@@ -549,8 +619,7 @@ int cmd_set(int argc, char **argv)
 		{}
 	};
 	struct chimney_ctx ctx = { .netns = opt_netns };
-	struct chimney_config cfg, probe;
-	int c, fd, err;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -572,10 +641,9 @@ int cmd_set(int argc, char **argv)
 		return 1;
 	}
 	ctx.ifname = argv[optind++];
-	/* Validate before looking at the system: a typo must not depend on
-	 * whether the interface is attached. */
-	config_defaults(&probe);
-	if (config_apply_kv(&probe, argc - optind, argv + optind, "set"))
+	/* Names first: a typo must not depend on whether the interface
+	 * is attached. Values are checked against the running config. */
+	if (config_check_keys(argc - optind, argv + optind, "set"))
 		return 1;
 	if (ctx_resolve(&ctx, "set", false))
 		return 1;
@@ -584,22 +652,6 @@ int cmd_set(int argc, char **argv)
 		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
 		return 1;
 	}
-	err = instance_read_config(&ctx, &cfg);
-	if (err) {
-		pr_err("set: reading config of %s failed: %s\n", ctx.ifname,
-		       strerror(-err));
-		return 1;
-	}
-	if (config_apply_kv(&cfg, argc - optind, argv + optind, "set"))
-		return 1;
-	fd = pin_open(&ctx, PIN_CONFIG);
-	err = fd < 0 ? fd : write_map0(fd, &cfg);
-	if (fd >= 0)
-		close(fd);
-	if (err) {
-		pr_err("set: writing config of %s failed: %s\n", ctx.ifname,
-		       strerror(-err));
-		return 1;
-	}
-	return 0;
+	return update_pinned_config(&ctx, argc - optind, argv + optind,
+				    "set") ? 1 : 0;
 }

@@ -26,6 +26,21 @@ struct chimney_ctx {
 #define PIN_CONFIG	"config"
 #define PIN_COUNTERS	"counters"
 #define PIN_META	"meta"
+#define PIN_RSS_TBL	"rss_tbl"
+#define PIN_RSS_INDIR	"rss_indir"
+#define PIN_CPUS	"cpus"
+#define PIN_CPUMAP_PROG	"cpumap_prog"	/* the program cpumap entries run */
+
+/* Every map of one instance, by fd; -1 where not open. */
+struct chimney_maps {
+	int config;
+	int counters;
+	int meta;
+	int rss_tbl;
+	int rss_indir;
+	int cpus;
+	int cpumap_prog;
+};
 
 /* ns.c */
 int require_root(const char *verb);
@@ -56,6 +71,16 @@ extern const struct counter_desc counter_descs[CHIMNEY_NR_COUNTERS];
 int counters_read(int map_fd, __u64 *sums, __u64 **per_cpu, int *ncpus);
 int counter_index(const char *name);
 
+/* steer.c */
+void maps_init(struct chimney_maps *m);
+void maps_close(struct chimney_maps *m);
+int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
+void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
+/* Write cfg and its derived maps; old is the running config or NULL. */
+int config_commit(const struct chimney_maps *m,
+		  const struct chimney_config *old,
+		  const struct chimney_config *cfg);
+
 /* attach.c */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
@@ -66,6 +91,7 @@ int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
 
 /* Options that every verb accepts, parsed in main and in each verb. */
 extern const char *opt_netns;

@@ -41,6 +41,8 @@ void config_defaults(struct chimney_config *cfg);
  */
 int config_apply_kv(struct chimney_config *cfg, int n, char **kv,
 		    const char *verb);
+/* Syntax and key names only: KEY=VALUE with a known KEY. */
+int config_check_keys(int n, char **kv, const char *verb);
 int config_apply_one(struct chimney_config *cfg, const char *key,
 		     const char *val, char *err, size_t errlen);
 void config_print(const struct chimney_config *cfg, const char *indent);

@@ -302,8 +302,10 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
 		__builtin_memset(&pkt->inner, 0, sizeof(pkt->inner));
 		return HC_parse_vxlan_truncated;
 	}
-	if (ir.flags & PKT_F_FRAG)
+	if (ir.flags & PKT_F_FRAG) {
 		pkt->inner.sport = pkt->inner.dport = 0;
+		pkt->flags |= PKT_F_INNER_FRAG;
+	}
 	pkt->inner_l3_off = off;
 	pkt->flags |= PKT_F_ENCAP;
 	return 0;

@@ -12,12 +12,34 @@
 
 #include <linux/types.h>
 
+#include <chimney/toeplitz.h>
+
 #define CHIMNEY_MAX_VXLAN_PORTS 4
+#define CHIMNEY_MAX_CPUS	256	/* cpumap size: CPU ids chimney can steer to */
+#define CHIMNEY_MAX_STEER	64	/* CPUs listed in cpus= */
+#define CHIMNEY_INDIR_MAX	512	/* largest indirection table */
+
+enum chimney_hash_mode {
+	CHIMNEY_HASH_TOEPLITZ = 0,
+	CHIMNEY_HASH_SYMMETRIC = 1,
+};
 
 struct chimney_config {
 	/* UDP destination ports parsed as VXLAN. Host order, so that
 	 * `bpftool map dump` shows 4789; 0 = unused slot. */
 	__u16 vxlan_ports[CHIMNEY_MAX_VXLAN_PORTS];
+
+	/* Steering (bpf/lib/rss.h). Off while steer_nr is 0. The hash
+	 * tables derived from rss_key and the indirection table live in
+	 * their own maps (rss_tbl, rss_indir); these fields are what they
+	 * were built from. */
+	__u32 steer_nr;
+	__u16 steer_cpus[CHIMNEY_MAX_STEER];
+	__u16 steer_weights[CHIMNEY_MAX_STEER];	/* all 0: equal */
+	__u32 indir_size;			/* power of two */
+	__u32 hash_mode;			/* enum chimney_hash_mode */
+	__u32 cpumap_qsize;
+	__u8 rss_key[RSS_KEY_LEN];
 };
 
 /*

@@ -58,9 +58,18 @@
 	X(parse_icmp6_truncated, "ICMPv6 header runs past the packet")	\
 	X(parse_vxlan_truncated, "VXLAN inner headers run past the packet")
 
+/* X(name, help) - receive-side steering (bpf/lib/rss.h). */
+#define CHIMNEY_STEER_COUNTERS(X)						\
+	X(steer_redirect,	"Packets redirected to their CPU's cpumap queue (counted on the receiving CPU)") \
+	X(steer_received,	"Steered packets that reached their target CPU (per-CPU: where the work landed)") \
+	X(steer_inner,		"VXLAN packets steered by their inner flow")	\
+	X(steer_no_cpu,		"Indirection entry names a CPU missing from the cpumap (passed locally)") \
+	X(steer_skip_non_ip,	"Frames not steered because they are not IP")
+
 /* X(name, help) - features that run in one hook only. */
 #define CHIMNEY_GLOBAL_COUNTERS(X)						\
-	X(xdp_aborted,		"XDP program hit an internal error (map lookup failed)")
+	X(xdp_aborted,		"XDP program hit an internal error (map lookup failed)") \
+	CHIMNEY_STEER_COUNTERS(X)
 
 enum chimney_hook {
 	CHIMNEY_HOOK_RX = 0,	/* XDP ingress */

@@ -16,6 +16,7 @@
 #define PKT_F_IPV6_EXT		(1U << 4)
 #define PKT_F_ENCAP		(1U << 5)	/* inner_* fields are valid */
 #define PKT_F_L4		(1U << 6)	/* l4_off points at a parsed L4 header */
+#define PKT_F_INNER_FRAG	(1U << 7)	/* with PKT_F_ENCAP: inner packet is a fragment */
 
 /*
  * A flow tuple. IPv4 addresses sit in addr[0]; the rest is zero. Ports

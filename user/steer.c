@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Committing a config: the config map plus the state derived from it
+ * (Toeplitz tables, indirection table, cpumap entries).
+ *
+ * The order keeps every packet on a valid path: new cpumap entries
+ * first, then the indirection table that names them, then the config
+ * that turns steering on, and only then the removal of CPUs no longer
+ * named. A packet that races the update sees either the old or the new
+ * table, and both name live cpumap entries.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "chimney.h"
+#include "config.h"
+#include "log.h"
+
+void maps_init(struct chimney_maps *m)
+{
+	m->config = m->counters = m->meta = m->rss_tbl = m->rss_indir = -1;
+	m->cpus = m->cpumap_prog = -1;
+}
+
+void maps_close(struct chimney_maps *m)
+{
+	int *fds[] = { &m->config, &m->counters, &m->meta, &m->rss_tbl,
+		       &m->rss_indir, &m->cpus, &m->cpumap_prog };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
+{
+	const struct {
+		const char *name;
+		int *fd;
+	} pins[] = {
+		{ PIN_CONFIG, &m->config },
+		{ PIN_COUNTERS, &m->counters },
+		{ PIN_META, &m->meta },
+		{ PIN_RSS_TBL, &m->rss_tbl },
+		{ PIN_RSS_INDIR, &m->rss_indir },
+		{ PIN_CPUS, &m->cpus },
+		{ PIN_CPUMAP_PROG, &m->cpumap_prog },
+	};
+	size_t i;
+
+	maps_init(m);
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		*pins[i].fd = pin_open(ctx, pins[i].name);
+		if (*pins[i].fd < 0) {
+			int err = *pins[i].fd;
+
+			pr_err("cannot open pin %s/%s: %s\n", ctx->pin_dir,
+			       pins[i].name, strerror(-err));
+			maps_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* ethtool -X semantics: equal spreads round-robin, weights in proportion. */
+void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl)
+{
+	__u32 i, n = cfg->steer_nr, size = cfg->indir_size;
+	__u64 sum = 0, partial = 0;
+	int j = -1;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		sum += cfg->steer_weights[i];
+	for (i = 0; i < size; i++) {
+		if (!sum) {
+			tbl[i] = cfg->steer_cpus[i % n];
+			continue;
+		}
+		while (i >= size * partial / sum) {
+			j++;
+			partial += cfg->steer_weights[j];
+		}
+		tbl[i] = cfg->steer_cpus[j];
+	}
+}
+
+static bool cpu_listed(const struct chimney_config *cfg, __u32 cpu)
+{
+	__u32 i;
+
+	for (i = 0; i < cfg->steer_nr; i++)
+		if (cfg->steer_cpus[i] == cpu)
+			return true;
+	return false;
+}
+
+static int write_rss_table(int fd, const __u8 *key)
+{
+	struct chimney_rss_table *t;
+	__u32 zero = 0;
+	int err = 0;
+
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	toeplitz_build(key, t);
+	if (bpf_map_update_elem(fd, &zero, t, BPF_ANY))
+		err = -errno;
+	free(t);
+	return err;
+}
+
+int config_commit(const struct chimney_maps *m,
+		  const struct chimney_config *old,
+		  const struct chimney_config *cfg)
+{
+	struct bpf_cpumap_val val = {
+		.qsize = cfg->cpumap_qsize,
+		.bpf_prog.fd = m->cpumap_prog,
+	};
+	__u32 tbl[CHIMNEY_INDIR_MAX], zero = 0, i, cpu;
+	const char *step;
+	int err;
+
+	step = "Toeplitz tables";
+	if (!old || memcmp(old->rss_key, cfg->rss_key, RSS_KEY_LEN)) {
+		err = write_rss_table(m->rss_tbl, cfg->rss_key);
+		if (err)
+			goto fail;
+	}
+
+	step = "cpumap entries";
+	for (i = 0; i < cfg->steer_nr; i++) {
+		cpu = cfg->steer_cpus[i];
+		if (old && cpu_listed(old, cpu) &&
+		    old->cpumap_qsize == cfg->cpumap_qsize)
+			continue;
+		if (bpf_map_update_elem(m->cpus, &cpu, &val, BPF_ANY)) {
+			err = -errno;
+			pr_err("cpumap entry for CPU %u: %s\n", cpu, strerror(-err));
+			goto fail;
+		}
+	}
+
+	step = "indirection table";
+	if (cfg->steer_nr) {
+		steer_build_indir(cfg, tbl);
+		for (i = 0; i < cfg->indir_size; i++)
+			if (bpf_map_update_elem(m->rss_indir, &i, &tbl[i], BPF_ANY)) {
+				err = -errno;
+				goto fail;
+			}
+	}
+
+	step = "config map";
+	if (bpf_map_update_elem(m->config, &zero, cfg, BPF_ANY)) {
+		err = -errno;
+		goto fail;
+	}
+
+	/* Only now that no table names them: CPUs dropped from cpus=. */
+	for (i = 0; old && i < old->steer_nr; i++) {
+		cpu = old->steer_cpus[i];
+		if (!cpu_listed(cfg, cpu))
+			bpf_map_delete_elem(m->cpus, &cpu);
+	}
+	return 0;
+fail:
+	pr_err("writing %s failed: %s\n", step, strerror(-err));
+	return err;
+}
