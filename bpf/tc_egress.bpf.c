@@ -41,6 +41,13 @@ int chimney_tc(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	reason = parse_packet(&pkt, data, data_end, skb->len, cfg);
 	count_parse(c, CHIMNEY_HOOK_TX, &pkt, reason);
+	if (reason)
+		return TC_ACT_UNSPEC;
+
+	/* stage: MSS clamp of outbound SYN / SYN-ACK (lib/mss.h) */
+
+	/* stage: flow table update, tx side (lib/flow.h) */
+
 	return TC_ACT_UNSPEC;
 }
 

@@ -38,6 +38,13 @@ int chimney_xdp(struct xdp_md *ctx)
 	if (reason)
 		return XDP_PASS;
 
+	/* stage: checksum verdict (lib/csum.h) */
+
+	/* stage: MSS clamp of inbound SYN / SYN-ACK (lib/mss.h) */
+
+	/* stage: flow table update, rx side (lib/flow.h) */
+
+	/* stage: steering (lib/rss.h) */
 	return rss_steer(&pkt, cfg, c);
 }
 
