@@ -15,13 +15,38 @@
  * header with options. */
 #define TC_PULL_LEN 256
 
+/*
+ * Bytes on the wire for a GSO packet: every segment after the first
+ * repeats the headers (L2 up to the end of the L4 header).
+ */
+static __always_inline __u64 gso_wire_bytes(struct __sk_buff *skb,
+					    const struct pkt *pkt, __u32 segs)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 hlen = pkt->l4_off;
+
+	if (!(pkt->flags & PKT_F_L4))
+		return skb->len;
+	if (pkt->tuple.proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + (pkt->l4_off & 0x3fff);
+
+		if ((void *)(th + 1) > data_end)
+			return skb->len;
+		hlen += th->doff * 4;
+	} else if (pkt->tuple.proto == IPPROTO_UDP) {
+		hlen += sizeof(struct udphdr);
+	}
+	return skb->len + (__u64)(segs - 1) * hlen;
+}
+
 SEC("tc")
 int chimney_tc(struct __sk_buff *skb)
 {
 	const struct chimney_config *cfg;
 	struct pkt pkt = {};
 	void *data, *data_end;
-	__u32 want;
+	__u32 want, segs;
 	__u64 *c;
 	int reason;
 
@@ -40,7 +65,12 @@ int chimney_tc(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	reason = parse_packet(&pkt, data, data_end, skb->len, cfg);
-	count_parse(c, CHIMNEY_HOOK_TX, &pkt, reason);
+	segs = skb->gso_segs;
+	if (segs > 1)
+		count_parse_n(c, CHIMNEY_HOOK_TX, &pkt, reason, segs,
+			      gso_wire_bytes(skb, &pkt, segs));
+	else
+		count_parse(c, CHIMNEY_HOOK_TX, &pkt, reason);
 	if (reason)
 		return TC_ACT_UNSPEC;
 

@@ -462,8 +462,7 @@ int cmd_attach(int argc, char **argv)
 			config_print_keys();
 			return 0;
 		default:
-			fputs(attach_usage, stderr);
-			return 1;
+			return bad_option("attach", argv);
 		}
 	}
 	if (optind >= argc) {
@@ -553,8 +552,7 @@ int cmd_detach(int argc, char **argv)
 			fputs(detach_usage, stdout);
 			return 0;
 		default:
-			fputs(detach_usage, stderr);
-			return 1;
+			return bad_option("detach", argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -631,8 +629,7 @@ int cmd_set(int argc, char **argv)
 			config_print_keys();
 			return 0;
 		default:
-			fputs(set_usage, stderr);
-			return 1;
+			return bad_option("set", argv);
 		}
 	}
 	if (argc - optind < 2) {

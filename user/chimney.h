@@ -93,6 +93,9 @@ int cmd_set(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 
+/* One-line error for a bad flag; returns the exit code (1). */
+int bad_option(const char *verb, char **argv);
+
 /* Options that every verb accepts, parsed in main and in each verb. */
 extern const char *opt_netns;
 extern bool opt_json;

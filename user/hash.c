@@ -108,8 +108,7 @@ int cmd_hash(int argc, char **argv)
 			fputs(hash_usage, stdout);
 			return 0;
 		default:
-			fputs(hash_usage, stderr);
-			return 1;
+			return bad_option("hash", argv);
 		}
 	}
 	argc -= optind;

@@ -13,9 +13,6 @@
 #include "config.h"
 #include "log.h"
 
-const char *opt_netns;
-bool opt_json;
-
 /*
  * demo: the lab is a shell script (namespaces, iperf3, nft); find it
  * next to the binary (build/../deploy) or where a package would put it.
@@ -103,6 +100,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	opterr = 0;
 	/* '+': stop at the verb, whose own options follow it */
 	while ((c = getopt_long(argc, argv, "+n:vjh", opts, NULL)) != -1) {
 		switch (c) {
@@ -119,7 +117,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			pr_err("option '%s' is unknown or needs an argument (see `chimney --help`)\n",
+			       argv[optind - 1]);
 			return 1;
 		}
 	}

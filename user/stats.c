@@ -137,8 +137,7 @@ int cmd_stats(int argc, char **argv)
 			fputs(stats_usage, stdout);
 			return 0;
 		default:
-			fputs(stats_usage, stderr);
-			return 1;
+			return bad_option("stats", argv);
 		}
 	}
 	if (optind != argc - 1) {

@@ -139,8 +139,7 @@ int cmd_status(int argc, char **argv)
 			fputs(status_usage, stdout);
 			return 0;
 		default:
-			fputs(status_usage, stderr);
-			return 1;
+			return bad_option("status", argv);
 		}
 	}
 	if (optind < argc - 1) {

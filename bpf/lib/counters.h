@@ -43,51 +43,61 @@ static __always_inline void count_global(__u64 *c, int gc)
 
 /*
  * The counters every hook keeps for a parsed packet: what it was, and,
- * when the parser gave up, why.
+ * when the parser gave up, why. `segs` is how many wire packets the
+ * frame stands for (a GSO super-packet on TC egress is split after the
+ * hook; counting it once would undercount the wire), and `bytes` their
+ * total size on the wire. XDP passes 1 and the frame length.
  */
-static __always_inline void count_parse(__u64 *c, int hook,
-					const struct pkt *pkt, int reason)
+static __always_inline void count_parse_n(__u64 *c, int hook,
+					  const struct pkt *pkt, int reason,
+					  __u32 segs, __u64 bytes)
 {
-	count_hook(c, hook, HC_packets);
-	count_hook_add(c, hook, HC_bytes, pkt->pkt_len);
+	count_hook_add(c, hook, HC_packets, segs);
+	count_hook_add(c, hook, HC_bytes, bytes);
 	if (pkt->flags & PKT_F_VLAN)
-		count_hook(c, hook, HC_vlan);
+		count_hook_add(c, hook, HC_vlan, segs);
 	if (reason)
-		count_hook(c, hook, reason);
+		count_hook_add(c, hook, reason, segs);
 	if (pkt->l3_proto == ETH_P_IP)
-		count_hook(c, hook, HC_ipv4);
+		count_hook_add(c, hook, HC_ipv4, segs);
 	else if (pkt->l3_proto == ETH_P_IPV6)
-		count_hook(c, hook, HC_ipv6);
+		count_hook_add(c, hook, HC_ipv6, segs);
 	else if (!reason)
-		count_hook(c, hook, HC_non_ip);
+		count_hook_add(c, hook, HC_non_ip, segs);
 	if (pkt->flags & PKT_F_IP_OPTS)
-		count_hook(c, hook, HC_ip_options);
+		count_hook_add(c, hook, HC_ip_options, segs);
 	if (pkt->flags & PKT_F_IPV6_EXT)
-		count_hook(c, hook, HC_ipv6_ext);
+		count_hook_add(c, hook, HC_ipv6_ext, segs);
 	if (pkt->flags & PKT_F_FRAG)
-		count_hook(c, hook, HC_fragment);
+		count_hook_add(c, hook, HC_fragment, segs);
 	if (pkt->flags & PKT_F_ENCAP)
-		count_hook(c, hook, HC_vxlan);
+		count_hook_add(c, hook, HC_vxlan, segs);
 	if (!(pkt->flags & PKT_F_L4)) {
 		/* IP with a protocol the parser does not know */
 		if (!reason && pkt->l3_proto && !(pkt->flags & PKT_F_FRAG))
-			count_hook(c, hook, HC_l4_other);
+			count_hook_add(c, hook, HC_l4_other, segs);
 		return;
 	}
 	switch (pkt->tuple.proto) {
 	case IPPROTO_TCP:
-		count_hook(c, hook, HC_tcp);
+		count_hook_add(c, hook, HC_tcp, segs);
 		break;
 	case IPPROTO_UDP:
-		count_hook(c, hook, HC_udp);
+		count_hook_add(c, hook, HC_udp, segs);
 		break;
 	case IPPROTO_ICMP:
-		count_hook(c, hook, HC_icmp);
+		count_hook_add(c, hook, HC_icmp, segs);
 		break;
 	case IPPROTO_ICMPV6:
-		count_hook(c, hook, HC_icmp6);
+		count_hook_add(c, hook, HC_icmp6, segs);
 		break;
 	}
+}
+
+static __always_inline void count_parse(__u64 *c, int hook,
+					const struct pkt *pkt, int reason)
+{
+	count_parse_n(c, hook, pkt, reason, 1, pkt->pkt_len);
 }
 
 #endif /* CHIMNEY_BPF_COUNTERS_H */

@@ -223,7 +223,6 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 
 			if ((void *)(fh + 1) > data_end || cur + 8 > end)
 				return HC_parse_ipv6_ext_truncated;
-			r->flags |= PKT_F_FRAG;
 			if (fh->frag_off & bpf_htons(IP6_OFFSET)) {
 				t->proto = fh->nexthdr;
 				goto frag;
@@ -234,7 +233,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 				goto frag;
 			}
 			/* An atomic fragment (offset 0, no MF) is a whole
-			 * packet: keep walking. */
+			 * packet, not a fragment (RFC 6946): keep walking. */
 			len = 8;
 		} else {
 			if ((void *)(eh + 1) > data_end)
@@ -257,6 +256,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	r->l4_len = end - cur;
 	return parse_l4(data, data_end, cur, end - cur, t, r, cfg);
 frag:
+	r->flags |= PKT_F_FRAG;
 	r->l4_off = cur + 8;
 	r->l4_len = end - (cur + 8);
 	return 0;
@@ -283,21 +283,24 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
 {
 	struct l3_result ir = {};
 	struct ethhdr *eth;
-	__u32 off;
+	__u32 off, end;
 	__u16 proto;
 	int ret;
 
+	/* The inner packet ends with the outer IP payload: bytes past it
+	 * (Ethernet padding) are no part of it. */
+	end = pkt->l4_off + pkt->l4_len;
 	off = pkt->l4_off + sizeof(struct udphdr) + VXLAN_HLEN;
 	off &= 0x3fff;
 	eth = data + off;
-	if ((void *)(eth + 1) > data_end)
+	if ((void *)(eth + 1) > data_end || off + sizeof(*eth) > end)
 		return HC_parse_vxlan_truncated;
 	proto = bpf_ntohs(eth->h_proto);
 	if (proto != ETH_P_IP && proto != ETH_P_IPV6)
 		return 0;
 	off += sizeof(*eth);
-	ret = parse_l3(data, data_end, off, proto, pkt->pkt_len, &pkt->inner,
-		       &ir, NULL);
+	ret = parse_l3(data, data_end, off, proto, end, &pkt->inner, &ir,
+		       NULL);
 	if (ret) {
 		__builtin_memset(&pkt->inner, 0, sizeof(pkt->inner));
 		return HC_parse_vxlan_truncated;

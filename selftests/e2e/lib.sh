@@ -96,6 +96,89 @@ stat_get() {
 		jq -r --arg k "$3" '.[$k] // 0'
 }
 
+# kstat_get NS IFACE rx|tx packets|bytes: the kernel's own interface
+# counter (what `ip -s link` shows), read through netlink in NS.
+kstat_get() {
+	ip -n "$1" -j -s link show dev "$2" 2>/dev/null |
+		jq -r --arg d "$3" --arg k "$4" '.[0].stats64[$d][$k] // empty'
+}
+
+# status_get NS IFACE JQ: a field of the instance's `status --json`
+# entry, e.g. status_get $NS_B veth1 .xdp_prog_id; empty when absent.
+status_get() {
+	"$CHIMNEY" -n "$1" status --json 2>/dev/null |
+		jq -r --arg i "$2" ".[] | select(.ifname == \$i) | $3" 2>/dev/null
+}
+
+# wait_listen NS PORT: wait up to 5 s for a TCP listener on PORT in NS.
+wait_listen() {
+	local i
+	for i in $(seq 50); do
+		[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# no_trace NS IFACE: chimney left nothing on IFACE in NS: no XDP program,
+# no chimney filter or clsact qdisc, no pin directory. Prints what it
+# found otherwise (for the FAIL output) and returns 1.
+no_trace() {
+	local ns=$1 ifc=$2 bad=0 out
+	out=$(ip -n "$ns" link show dev "$ifc" 2>&1)
+	if grep -Eq 'xdp|prog/xdp' <<<"$out"; then
+		echo "XDP still attached: $out"
+		bad=1
+	fi
+	out=$(tc -n "$ns" qdisc show dev "$ifc" 2>&1)
+	if grep -q clsact <<<"$out"; then
+		echo "clsact qdisc left: $out"
+		echo "egress filters: $(tc -n "$ns" filter show dev "$ifc" egress 2>&1)"
+		bad=1
+	fi
+	if [ -e "/sys/fs/bpf/chimney/$ns/$ifc" ]; then
+		echo "pins left: $(ls -la "/sys/fs/bpf/chimney/$ns/$ifc" 2>&1)"
+		bad=1
+	fi
+	return $bad
+}
+
+# dispatcher_probe NS: can libxdp attach through its multi-program
+# dispatcher on this kernel? Asks libxdp itself, by loading xdp_null with
+# xdp-loader on a scratch veth in NS (nsenter keeps the root mount
+# namespace, so libxdp sees the real bpffs). Returns 0 when a dispatcher
+# was used, 1 when not (E2E_DISPATCHER_REASON holds libxdp's words), 2
+# when the probe could not run.
+E2E_DISPATCHER_REASON=
+dispatcher_probe() {
+	local ns=$1 obj=$ROOT/build/xdp_null.bpf.o out st rc
+	E2E_DISPATCHER_REASON=
+	if [ ! -f "$obj" ] || ! command -v xdp-loader >/dev/null; then
+		E2E_DISPATCHER_REASON="xdp-loader or $obj missing"
+		return 2
+	fi
+	ip -n "$ns" link add dprobe0 type veth peer name dprobe1 || return 2
+	ip -n "$ns" link set dprobe0 up
+	ip -n "$ns" link set dprobe1 up
+	out=$(nsenter --net="/run/netns/$ns" timeout 20 xdp-loader load -v \
+		-m skb dprobe0 "$obj" 2>&1)
+	rc=$?
+	st=$(nsenter --net="/run/netns/$ns" timeout 20 xdp-loader status dprobe0 2>&1)
+	nsenter --net="/run/netns/$ns" timeout 20 xdp-loader unload --all dprobe0 \
+		>/dev/null 2>&1
+	ip -n "$ns" link del dprobe0
+	if [ "$rc" -ne 0 ]; then
+		E2E_DISPATCHER_REASON="xdp-loader load failed on a bare veth: $(tail -1 <<<"$out")"
+		return 2
+	fi
+	grep -q xdp_dispatcher <<<"$st" && return 0
+	E2E_DISPATCHER_REASON=$(grep -i 'dispatcher' <<<"$out" | sed 's/^ *//' |
+		paste -sd ';' -)
+	E2E_DISPATCHER_REASON=${E2E_DISPATCHER_REASON:-no dispatcher in xdp-loader status}
+	return 1
+}
+
 e2e_cleanup() {
 	local ns dir
 	for ns in "${E2E_NETNS[@]}"; do
