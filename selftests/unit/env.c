@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The programs under test, loaded from the skeletons once per run, and
+ * the helpers that feed them packets and check verdict, output bytes and
+ * counters. See env.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xdp_ingress.skel.h"
+#include "tc_egress.skel.h"
+
+#include "chimney.h"
+#include "config.h"
+#include "env.h"
+#include "test.h"
+
+/* The kernel refuses test input shorter than an Ethernet header. */
+#define ETH_HLEN_MIN	14
+
+static struct xdp_ingress *xdp_skel;
+static struct tc_egress *tc_skel;
+static int xdp_err, tc_err;	/* sticky load errors: report, don't retry */
+static FILE *pcap;
+
+static int load_xdp(void)
+{
+	if (xdp_skel)
+		return 0;
+	if (xdp_err)
+		return xdp_err;
+	xdp_skel = xdp_ingress__open_and_load();
+	if (!xdp_skel) {
+		xdp_err = errno ? -errno : -EINVAL;
+		return xdp_err;
+	}
+	return 0;
+}
+
+/*
+ * Like `chimney attach`: one set of maps for both hooks. Without the XDP
+ * object (it failed to load, and its own tests say so) the TC object
+ * keeps its own maps, so its tests still run.
+ */
+static int load_tc(void)
+{
+	struct bpf_map *m;
+	int err;
+
+	if (tc_skel)
+		return 0;
+	if (tc_err)
+		return tc_err;
+	tc_skel = tc_egress__open();
+	if (!tc_skel) {
+		tc_err = errno ? -errno : -EINVAL;
+		return tc_err;
+	}
+	if (!load_xdp()) {
+		bpf_object__for_each_map(m, tc_skel->obj) {
+			struct bpf_map *xm;
+
+			if (bpf_map__is_internal(m))
+				continue;
+			xm = bpf_object__find_map_by_name(xdp_skel->obj,
+							  bpf_map__name(m));
+			if (!xm)
+				continue;
+			err = bpf_map__reuse_fd(m, bpf_map__fd(xm));
+			if (err)
+				goto fail;
+		}
+	}
+	err = tc_egress__load(tc_skel);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	tc_egress__destroy(tc_skel);
+	tc_skel = NULL;
+	tc_err = err;
+	return err;
+}
+
+int env_prog_fd(enum unit_hook hook)
+{
+	int err;
+
+	if (hook == UNIT_XDP) {
+		err = load_xdp();
+		if (!ASSERT_OK(err, "xdp_ingress__open_and_load"))
+			return err;
+		return bpf_program__fd(xdp_skel->progs.chimney_xdp);
+	}
+	err = load_tc();
+	if (!ASSERT_OK(err, "tc_egress open/reuse maps/load"))
+		return err;
+	return bpf_program__fd(tc_skel->progs.chimney_tc);
+}
+
+int env_config_fd(void)
+{
+	if (xdp_skel)
+		return bpf_map__fd(xdp_skel->maps.config);
+	if (tc_skel)
+		return bpf_map__fd(tc_skel->maps.config);
+	return -ENOENT;
+}
+
+int env_counters_fd(void)
+{
+	if (xdp_skel)
+		return bpf_map__fd(xdp_skel->maps.counters);
+	if (tc_skel)
+		return bpf_map__fd(tc_skel->maps.counters);
+	return -ENOENT;
+}
+
+int env_map_fd(const char *name)
+{
+	struct bpf_object *obj = xdp_skel ? xdp_skel->obj :
+				 tc_skel ? tc_skel->obj : NULL;
+	struct bpf_map *m;
+
+	if (!obj)
+		return -ENOENT;
+	m = bpf_object__find_map_by_name(obj, name);
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int env_config_write(const struct chimney_config *cfg)
+{
+	struct chimney_config def;
+	__u32 zero = 0;
+	int fd = env_config_fd();
+
+	if (fd < 0)
+		return fd;
+	if (!cfg) {
+		config_defaults(&def);
+		cfg = &def;
+	}
+	return bpf_map_update_elem(fd, &zero, cfg, BPF_ANY) ? -errno : 0;
+}
+
+int env_counters_read(__u64 *sums)
+{
+	int fd = env_counters_fd();
+
+	if (fd < 0)
+		return fd;
+	return counters_read(fd, sums, NULL, NULL);
+}
+
+bool expect_deltas(const __u64 *before, const __u64 *after,
+		   const struct ctr_delta *exp, int n)
+{
+	__s64 want[CHIMNEY_NR_COUNTERS] = {};
+	bool named[CHIMNEY_NR_COUNTERS] = {};
+	bool ok = true;
+	int i, idx;
+
+	for (i = 0; i < n; i++) {
+		idx = counter_index(exp[i].name);
+		if (idx < 0) {
+			unit_fail("expected counter '%s' does not exist",
+				  exp[i].name);
+			ok = false;
+			continue;
+		}
+		if (named[idx]) {
+			unit_fail("counter '%s' expected twice", exp[i].name);
+			ok = false;
+			continue;
+		}
+		named[idx] = true;
+		want[idx] = exp[i].delta;
+	}
+	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++) {
+		__s64 got = (__s64)(after[i] - before[i]);
+
+		if (got == want[i])
+			continue;
+		/* The counter name says it all; no source location. */
+		unit_fail_at(NULL, 0, "counter %s: %+lld, expected %+lld",
+			     counter_descs[i].name, (long long)got,
+			     (long long)want[i]);
+		ok = false;
+	}
+	return ok;
+}
+
+/* pcap, classic format, LINKTYPE_ETHERNET. */
+int env_pcap_open(const char *path)
+{
+	static const struct {
+		__u32 magic;
+		__u16 major, minor;
+		__s32 zone;
+		__u32 sigfigs, snaplen, linktype;
+	} hdr = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 };
+
+	pcap = fopen(path, "w");
+	if (!pcap || fwrite(&hdr, sizeof(hdr), 1, pcap) != 1) {
+		fprintf(stderr, "unit: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void pcap_write(const void *frame, size_t len)
+{
+	struct timespec ts;
+	__u32 rec[4];
+
+	if (!pcap)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rec[0] = ts.tv_sec;
+	rec[1] = ts.tv_nsec / 1000;
+	rec[2] = rec[3] = len;
+	fwrite(rec, sizeof(rec), 1, pcap);
+	fwrite(frame, len, 1, pcap);
+}
+
+void env_cleanup(void)
+{
+	if (pcap)
+		fclose(pcap);
+	pcap = NULL;
+	tc_egress__destroy(tc_skel);
+	xdp_ingress__destroy(xdp_skel);
+	tc_skel = NULL;
+	xdp_skel = NULL;
+}
+
+bool env_run_pass(enum unit_hook hook, const void *frame, size_t len)
+{
+	__u8 in[PB_MAX_LEN + ETH_HLEN_MIN], out[PB_MAX_LEN + 256];
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct xdp_md md = {};
+	__u32 want_ret;
+	size_t frag = 0;
+	int fd, err;
+
+	fd = env_prog_fd(hook);
+	if (fd < 0)
+		return false;
+	if (!ASSERT_TRUE(len <= PB_MAX_LEN, "frame size"))
+		return false;
+	if (len < ETH_HLEN_MIN) {
+		if (!ASSERT_EQ(hook, UNIT_XDP,
+			       "frames below 14 bytes only run through XDP"))
+			return false;
+		/* data_end below data_size_in: the kernel puts the rest
+		 * of the input into a fragment, and data..data_end, all
+		 * the program reads, is the short frame. */
+		frag = ETH_HLEN_MIN;
+		md.data = 0;
+		md.data_end = len;
+		opts.ctx_in = &md;
+		opts.ctx_size_in = sizeof(md);
+	}
+	memcpy(in, frame, len);
+	memset(in + len, 0x5a, frag);
+	pcap_write(frame, len);
+
+	opts.data_in = in;
+	opts.data_size_in = len + frag;
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	opts.repeat = 1;
+	err = bpf_prog_test_run_opts(fd, &opts);
+	if (!ASSERT_OK(err ? -errno : 0, "bpf_prog_test_run_opts"))
+		return false;
+
+	want_ret = hook == UNIT_XDP ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
+	if (!ASSERT_EQ((__s32)opts.retval, (__s32)want_ret, "verdict"))
+		return false;
+	/* The parser must never change a packet. */
+	if (!ASSERT_EQ(opts.data_size_out, len + frag, "output length"))
+		return false;
+	return ASSERT_MEMEQ(out, in, len + frag, "output packet");
+}
+
+bool env_run_expect(enum unit_hook hook, const void *frame, size_t len,
+		    const struct chimney_config *cfg,
+		    const struct ctr_delta *exp)
+{
+	const char *pfx = hook == UNIT_XDP ? "rx_" : "tx_";
+	static char names[64][64];
+	struct ctr_delta full[64];
+	__u64 before[CHIMNEY_NR_COUNTERS], after[CHIMNEY_NR_COUNTERS];
+	int n = 0, i;
+	bool ok;
+
+	if (env_prog_fd(hook) < 0)
+		return false;
+	if (!ASSERT_OK(env_config_write(cfg), "write config map"))
+		return false;
+
+	snprintf(names[n], sizeof(names[n]), "%spackets", pfx);
+	full[n] = (struct ctr_delta){ names[n], 1 };
+	n++;
+	snprintf(names[n], sizeof(names[n]), "%sbytes", pfx);
+	full[n] = (struct ctr_delta){ names[n], len };
+	n++;
+	for (i = 0; exp && exp[i].name; i++) {
+		if (!ASSERT_TRUE(n < 64, "expected-counter list size"))
+			return false;
+		snprintf(names[n], sizeof(names[n]), "%s%s", pfx, exp[i].name);
+		full[n] = (struct ctr_delta){ names[n], exp[i].delta };
+		n++;
+	}
+
+	if (!ASSERT_OK(env_counters_read(before), "read counters"))
+		return false;
+	ok = env_run_pass(hook, frame, len);
+	if (!ASSERT_OK(env_counters_read(after), "read counters"))
+		return false;
+	/* Check the counters even after a bad verdict: both help. */
+	return expect_deltas(before, after, full, n) && ok;
+}
