@@ -10,7 +10,7 @@ CLANG		?= clang
 BPFTOOL		?= bpftool
 CC		?= gcc
 ARCH		:= $(shell uname -m)
-PKGS		:= libbpf libxdp json-c
+PKGS		:= libbpf libxdp json-c libpcap libmicrohttpd inih
 
 ifeq ($(V),1)
 Q :=
@@ -43,7 +43,13 @@ BENCH_BPF	:= $(BUILD)/xdp_null.bpf.o
 BENCH_SRCS	:= $(wildcard selftests/bench/*.c)
 BENCH_OBJS	:= $(patsubst selftests/bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 
-PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench
+# Test tools (raw-socket injectors and the like): one C file each, built
+# with the unit tests' packet builder.
+TOOL_SRCS	:= $(wildcard selftests/tools/*.c)
+TOOLS		:= $(patsubst selftests/tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
+
+PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench \
+		   $(TOOLS)
 
 # Debian 12 packages: build, test and demo needs. `make deps` installs the
 # missing ones and does nothing when all are present.
@@ -51,7 +57,7 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
 		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
-		   kmod
+		   kmod prometheus
 
 .PHONY: all clean deps test unit e2e bench demo
 .SECONDARY:
@@ -72,8 +78,9 @@ $(BUILD)/xdp_null.bpf.o: selftests/bench/xdp_null.bpf.c | $(BUILD)
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)tmp=$@.tmp.$$$$; \
+	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $$tmp && \
+	mv $$tmp $@
 
 # Every C object may include a skeleton; generate them all first.
 $(USER_OBJS) $(UNIT_OBJS) $(BENCH_OBJS): | $(SKELS) $(BUILD)/xdp_null.skel.h
@@ -101,6 +108,10 @@ $(BUILD)/unit_runner: $(UNIT_OBJS) $(LIB_OBJS)
 $(BUILD)/chimney-bench: $(BENCH_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(BUILD)/unit/pkt_builder.o | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iselftests/unit $(LDFLAGS) $^ -o $@
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \

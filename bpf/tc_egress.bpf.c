@@ -10,6 +10,8 @@
 #include "lib/maps.h"
 #include "lib/counters.h"
 #include "lib/parse.h"
+#include "lib/mss.h"
+#include "lib/flow.h"
 
 /* Enough for two VLAN tags, IPv6 with a few extension headers and a TCP
  * header with options. */
@@ -74,9 +76,15 @@ int chimney_tc(struct __sk_buff *skb)
 	if (reason)
 		return TC_ACT_UNSPEC;
 
-	/* stage: MSS clamp of outbound SYN / SYN-ACK (lib/mss.h) */
+	/* stage: MSS clamp of outbound SYN / SYN-ACK (lib/mss.h). Its
+	 * helpers may change the skb: later stages re-read the pointers. */
+	mss_tc(skb, &pkt, cfg, c);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
 
 	/* stage: flow table update, tx side (lib/flow.h) */
+	flow_tx(&pkt, cfg, (struct chimney_counters *)c, segs > 1 ? segs : 1,
+		segs > 1 ? gso_wire_bytes(skb, &pkt, segs) : skb->len);
 
 	return TC_ACT_UNSPEC;
 }

@@ -8,7 +8,9 @@
 #include "lib/maps.h"
 #include "lib/counters.h"
 
-SEC("xdp/cpumap")
+/* frags: a cpumap program must match the multi-buffer support of the
+ * XDP program that redirects into the map (chimney_xdp is xdp.frags). */
+SEC("xdp.frags/cpumap")
 int chimney_cpumap(struct xdp_md *ctx)
 {
 	__u64 *c = counters_get();

@@ -8,6 +8,9 @@
 #include "lib/maps.h"
 #include "lib/counters.h"
 #include "lib/parse.h"
+#include "lib/csum.h"
+#include "lib/mss.h"
+#include "lib/flow.h"
 #include "lib/rss.h"
 #include <xdp/xdp_helpers.h>
 
@@ -18,7 +21,9 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(chimney_xdp);
 
-SEC("xdp")
+/* xdp.frags: multi-buffer frames (jumbo MTU) are seen whole; see
+ * parse_xdp_multibuf() for their length. */
+SEC("xdp.frags")
 int chimney_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -26,7 +31,7 @@ int chimney_xdp(struct xdp_md *ctx)
 	const struct chimney_config *cfg;
 	struct pkt pkt = {};
 	__u64 *c;
-	int reason;
+	int reason, ret;
 
 	c = counters_get();
 	cfg = config_get();
@@ -34,15 +39,33 @@ int chimney_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 
 	reason = parse_packet(&pkt, data, data_end, data_end - data, cfg);
+	if (reason == HC_parse_ipv4_len_beyond ||
+	    reason == HC_parse_ipv6_len_beyond) {
+		/* The mask tells the verifier the range of a global
+		 * function's result (parse reasons are all below 64). */
+		reason = parse_xdp_multibuf(ctx, &pkt, cfg, reason) & 0x3f;
+	}
 	count_parse(c, CHIMNEY_HOOK_RX, &pkt, reason);
+
+	/* stage: checksum verdict (lib/csum.h). Before the parse-reason
+	 * exit: an IPv4 header whose length runs past the frame is still
+	 * checked, and the frame counted `truncated`. */
+	if (csum_verdict(ctx, &pkt, reason, cfg, c) == XDP_DROP)
+		return XDP_DROP;
 	if (reason)
 		return XDP_PASS;
 
-	/* stage: checksum verdict (lib/csum.h) */
+	/* stage: MSS clamp of inbound SYN / SYN-ACK (lib/mss.h). It may
+	 * grow the frame: later stages re-read the packet pointers. */
+	mss_xdp(ctx, &pkt, cfg, c);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
 
-	/* stage: MSS clamp of inbound SYN / SYN-ACK (lib/mss.h) */
-
-	/* stage: flow table update, rx side (lib/flow.h) */
+	/* stage: flow table update, rx side (lib/flow.h). A tracked flow
+	 * is steered there, to the CPU it keeps. */
+	ret = flow_rx(&pkt, cfg, (struct chimney_counters *)c);
+	if (ret >= 0)
+		return ret;
 
 	/* stage: steering (lib/rss.h) */
 	return rss_steer(&pkt, cfg, c);

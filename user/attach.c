@@ -261,11 +261,17 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 	bool multi = false;
 
 	step = "load TC egress program";
-	ts = tc_egress__open_and_load();
+	ts = tc_egress__open();
 	if (!ts) {
 		err = -errno;
 		goto out;
 	}
+	/* The flow table is sized once, here (flow.size). */
+	err = bpf_map__set_max_entries(ts->maps.flows, cfg->flow_size);
+	if (!err)
+		err = tc_egress__load(ts);
+	if (err)
+		goto out;
 
 	step = "load cpumap program";
 	cs = xdp_cpumap__open();
@@ -288,6 +294,8 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 	maps.rss_indir = bpf_map__fd(ts->maps.rss_indir);
 	maps.cpus = bpf_map__fd(ts->maps.cpus);
 	maps.cpumap_prog = bpf_program__fd(cs->progs.chimney_cpumap);
+	maps.flows = bpf_map__fd(ts->maps.flows);
+	maps.flow_stats = bpf_map__fd(ts->maps.flow_stats);
 	err = config_commit(&maps, NULL, cfg);
 	if (err)
 		goto out;
@@ -517,6 +525,8 @@ int cmd_attach(int argc, char **argv)
 	}
 
 	err = attach_fresh(&ctx, mode, &cfg);
+	if (!err)
+		csum_warn_partial(&ctx, &cfg);
 	if (!err && ctx.json)
 		printf("{\"attached\":\"%s\",\"netns\":\"%s\"}\n", ctx.ifname,
 		       ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);

@@ -30,6 +30,9 @@ struct chimney_ctx {
 #define PIN_RSS_INDIR	"rss_indir"
 #define PIN_CPUS	"cpus"
 #define PIN_CPUMAP_PROG	"cpumap_prog"	/* the program cpumap entries run */
+#define PIN_FLOWS	"flows"
+#define PIN_FLOW_STATS	"flow_stats"
+#define PIN_EVENTS	"events"	/* ring buffer of sampled packets */
 
 /* Every map of one instance, by fd; -1 where not open. */
 struct chimney_maps {
@@ -40,6 +43,9 @@ struct chimney_maps {
 	int rss_indir;
 	int cpus;
 	int cpumap_prog;
+	int flows;
+	int flow_stats;
+	int events;
 };
 
 /* ns.c */
@@ -80,10 +86,20 @@ void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
 int config_commit(const struct chimney_maps *m,
 		  const struct chimney_config *old,
 		  const struct chimney_config *cfg);
+/*
+ * CPUs in the cpumap that the config map no longer lists, and that no
+ * active flow uses (busy[cpu] set; NULL: none is), are removed from it.
+ * Safe against a concurrent config_commit().
+ */
+void steer_retire_cpus(const struct chimney_maps *m, const bool *busy);
 
 /* attach.c */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
+
+/* trace.c: veth senders put partial checksums on the wire (one-line warning). */
+void csum_warn_partial(const struct chimney_ctx *ctx,
+		       const struct chimney_config *cfg);
 
 /* verbs */
 int cmd_attach(int argc, char **argv);
@@ -92,6 +108,15 @@ int cmd_status(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
+int cmd_mss(int argc, char **argv);
+
+/* mss.c: the path-MTU signals, shown by `chimney stats`. */
+struct json_object;
+void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);
+void pmtu_stats_text(const struct chimney_ctx *ctx);
+int cmd_run(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* One-line error for a bad flag; returns the exit code (1). */
 int bad_option(const char *verb, char **argv);

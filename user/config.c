@@ -7,6 +7,8 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include <chimney/flow.h>
+
 #include "config.h"
 #include "log.h"
 
@@ -270,9 +272,12 @@ static void format_weights(const struct config_key *k,
 			   size_t len)
 {
 	size_t used = 0;
-	__u32 i;
+	__u32 i, any = 0;
 
-	if (!cfg->steer_weights[0] && !cfg->steer_weights[1]) {
+	/* Leading weights may be 0 (weights=0,0,1): all must be 0 for equal. */
+	for (i = 0; i < CHIMNEY_MAX_STEER; i++)
+		any |= cfg->steer_weights[i];
+	if (!any) {
 		snprintf(buf, len, "equal");
 		return;
 	}
@@ -321,6 +326,181 @@ static void format_key(const struct config_key *k,
 }
 
 static const char *const hash_names[] = { "toeplitz", "symmetric", NULL };
+
+/*
+ * A duration in milliseconds: one or more NUMBER UNIT pairs, units ms,
+ * s, m, h, d ("2h4m", "500ms", "90s"); a bare number is seconds.
+ */
+static int parse_duration(const struct config_key *k, const char *val,
+			  struct chimney_config *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 },
+	};
+	unsigned long long total = 0, n;
+	const char *p = val;
+	char *end;
+	size_t i, len;
+
+	if (!*p)
+		goto bad;
+	while (*p) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		errno = 0;
+		n = strtoull(p, &end, 10);
+		if (errno || n > 1000000000ULL)
+			goto bad;
+		if (!*end && p == val) {	/* bare number: seconds */
+			total = n * 1000;
+			p = end;
+			break;
+		}
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			len = strlen(units[i].unit);
+			/* "m" must not take the "m" of "ms" */
+			if (!strncmp(end, units[i].unit, len) &&
+			    (end[len] < 'a' || end[len] > 'z'))
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			goto bad;
+		total += n * units[i].ms;
+		if (total > (unsigned long long)k->max)
+			goto range;
+		p = end + strlen(units[i].unit);
+	}
+	if (total < (unsigned long long)k->min ||
+	    total > (unsigned long long)k->max)
+		goto range;
+	*(__u32 *)FIELD(cfg, k) = total;
+	return 0;
+range:
+	snprintf(err, errlen, "must be between %ldms and %lds", k->min,
+		 k->max / 1000);
+	return -EINVAL;
+bad:
+	snprintf(err, errlen, "expected %s, e.g. 30s, 500ms, 2h4m", k->type);
+	return -EINVAL;
+}
+
+static void format_duration(const struct config_key *k,
+			    const struct chimney_config *cfg, char *buf,
+			    size_t len)
+{
+	static const struct {
+		const char *unit;
+		__u32 ms;
+	} units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+		{ "s", 1000 }, { "ms", 1 },
+	};
+	__u32 v = *(const __u32 *)FIELD(cfg, k);
+	size_t used = 0, i;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) && used < len; i++) {
+		if (v < units[i].ms)
+			continue;
+		used += snprintf(buf + used, len - used, "%u%s",
+				 v / units[i].ms, units[i].unit);
+		v %= units[i].ms;
+	}
+	if (!used)
+		snprintf(buf, len, "0s");
+}
+
+static const char *const onoff_names[] = { "off", "on", NULL };
+
+#define FLOW_TIMEOUT(key, st)						\
+	.name = "flow.timeout." key,					\
+	.type = "duration 100ms-7d",					\
+	.parse = parse_duration,					\
+	.format = format_duration,					\
+	.off = offsetof(struct chimney_config, flow_timeout_ms[FLOW_ST_##st]), \
+	.min = 100, .max = 7 * 86400000L
+
+/* csum=, in enum chimney_csum_mode order */
+static const char *const csum_names[] = { "off", "count", "drop", NULL };
+
+/* mss.dir=, in enum chimney_mss_dir order */
+static const char *const mss_dir_names[] = { "both", "in", "out", NULL };
+
+/*
+ * mss=off|auto|N and mtu=off|N: two independent limits, the smaller
+ * wins (bpf/lib/mss.h). "off" writes 0, which is what a zeroed config
+ * means too.
+ */
+static int parse_mss(const struct config_key *k, const char *val,
+		     struct chimney_config *cfg, char *err, size_t errlen)
+{
+	long v;
+
+	if (!strcmp(val, "off")) {
+		cfg->mss_fixed = 0;
+		cfg->mss_auto = 0;
+		return 0;
+	}
+	if (!strcmp(val, "auto")) {
+		cfg->mss_fixed = 0;
+		cfg->mss_auto = 1;
+		return 0;
+	}
+	if (parse_ulong(val, k->min, k->max, &v)) {
+		snprintf(err, errlen, "expected off, auto or an MSS %ld-%ld",
+			 k->min, k->max);
+		return -EINVAL;
+	}
+	cfg->mss_fixed = v;
+	cfg->mss_auto = 0;
+	return 0;
+}
+
+static void format_mss(const struct config_key *k,
+		       const struct chimney_config *cfg, char *buf, size_t len)
+{
+	if (cfg->mss_auto)
+		snprintf(buf, len, "auto");
+	else if (cfg->mss_fixed)
+		snprintf(buf, len, "%u", cfg->mss_fixed);
+	else
+		snprintf(buf, len, "off");
+}
+
+/* A __u32 that is a number in [min, max] or "off" (stored as 0). */
+static int parse_u32_off(const struct config_key *k, const char *val,
+			 struct chimney_config *cfg, char *err, size_t errlen)
+{
+	long v;
+
+	if (!strcmp(val, "off")) {
+		*(__u32 *)FIELD(cfg, k) = 0;
+		return 0;
+	}
+	if (parse_ulong(val, k->min, k->max, &v)) {
+		snprintf(err, errlen, "expected off or an integer %ld-%ld",
+			 k->min, k->max);
+		return -EINVAL;
+	}
+	*(__u32 *)FIELD(cfg, k) = v;
+	return 0;
+}
+
+static void format_u32_off(const struct config_key *k,
+			   const struct chimney_config *cfg, char *buf,
+			   size_t len)
+{
+	__u32 v = *(const __u32 *)FIELD(cfg, k);
+
+	if (v)
+		snprintf(buf, len, "%u", v);
+	else
+		snprintf(buf, len, "off");
+}
 
 /* Keys apply in this order, whatever the order on the command line. */
 const struct config_key config_keys[] = {
@@ -388,6 +568,120 @@ const struct config_key config_keys[] = {
 		.off = offsetof(struct chimney_config, cpumap_qsize),
 		.min = 8, .max = 16384,
 		.numeric = true,
+	},
+	/* Flow table (bpf/lib/flow.h, `chimney run`). */
+	{
+		.name = "flow",
+		.type = "on|off",
+		.def = "off",
+		.help = "track flows (5-tuple, state, counters) on receive and transmit, and keep each flow on its CPU",
+		.parse = parse_enum,
+		.format = format_enum,
+		.off = offsetof(struct chimney_config, flow_on),
+		.names = onoff_names,
+	},
+	{
+		.name = "flow.size",
+		.type = "integer 16-4194304, fixed at attach",
+		.def = "262144",
+		.help = "flow table entries (an LRU: a full table evicts the least recently used flow); detach and attach to change",
+		.parse = parse_u32,
+		.format = format_u32,
+		.off = offsetof(struct chimney_config, flow_size),
+		.min = 16, .max = 4194304,
+		.numeric = true,
+	},
+	{
+		.name = "flow.rebalance_idle",
+		.type = "duration 10ms-1h",
+		.def = "2s",
+		.help = "a flow idle this long may move to the CPU the current table picks; busier flows keep their CPU",
+		.parse = parse_duration,
+		.format = format_duration,
+		.off = offsetof(struct chimney_config, flow_rebalance_idle_ms),
+		.min = 10, .max = 3600000,
+	},
+	{
+		FLOW_TIMEOUT("tcp_syn_sent", syn_sent),
+		.def = "1m",
+		.help = "chimney run expires a TCP flow idle this long before its handshake completed",
+	},
+	{
+		FLOW_TIMEOUT("tcp_established", established),
+		.def = "2h4m",
+		.help = "chimney run expires an established TCP flow idle this long (RFC 5382 asks for at least 2h4m)",
+	},
+	{
+		FLOW_TIMEOUT("tcp_fin_wait", fin_wait),
+		.def = "2m",
+		.help = "chimney run expires a TCP flow with a FIN one way (half closed) idle this long",
+	},
+	{
+		FLOW_TIMEOUT("tcp_closed", closed),
+		.def = "10s",
+		.help = "chimney run expires a closed TCP flow (FIN both ways, or RST) idle this long: the linger",
+	},
+	{
+		FLOW_TIMEOUT("udp", udp),
+		.def = "2m",
+		.help = "chimney run expires a UDP flow idle this long (RFC 4787 asks for at least 2m)",
+	},
+	{
+		FLOW_TIMEOUT("other", other),
+		.def = "1m",
+		.help = "chimney run expires a flow of another protocol (ICMP, GRE, ...) idle this long",
+	},
+	/* Checksum verification (bpf/lib/csum.h, `chimney trace`). */
+	{
+		.name = "csum",
+		.type = "off|count|drop",
+		.def = "count",
+		.help = "verify IPv4 header and TCP/UDP/ICMP/ICMPv6 checksums on receive and count them by verdict; drop: also drop frames proven bad",
+		.parse = parse_enum,
+		.format = format_enum,
+		.off = offsetof(struct chimney_config, csum_mode),
+		.names = csum_names,
+	},
+	{
+		.name = "csum.sample_rate",
+		.type = "integer 0-100000",
+		.def = "100",
+		.help = "bad frames per second sampled to the events ring for `chimney trace` (0: none)",
+		.parse = parse_u32,
+		.format = format_u32,
+		.off = offsetof(struct chimney_config, csum_sample_rate),
+		.min = 0, .max = 100000,
+		.numeric = true,
+	},
+	/* MSS clamping (bpf/lib/mss.h, `chimney mss`). */
+	{
+		.name = "mss.dir",
+		.type = "both|in|out",
+		.def = "both",
+		.help = "which SYNs are clamped: in = received (XDP ingress), out = sent (TC egress)",
+		.parse = parse_enum,
+		.format = format_enum,
+		.off = offsetof(struct chimney_config, mss_dir),
+		.names = mss_dir_names,
+	},
+	{
+		.name = "mss",
+		.type = "off|auto|integer 88-65535",
+		.def = "off",
+		.help = "clamp the MSS option of SYN and SYN-ACK segments to at most this; auto: the route MTU toward the peer minus 40 (IPv4) / 60 (IPv6), like xt_TCPMSS --clamp-mss-to-pmtu",
+		.parse = parse_mss,
+		.format = format_mss,
+		.min = 88, .max = 65535,
+	},
+	{
+		.name = "mtu",
+		.type = "off|integer 576-65535",
+		.def = "off",
+		.help = "clamp the MSS to this path MTU minus 40 (IPv4) / 60 (IPv6); with mss= also set, the smaller clamp wins",
+		.parse = parse_u32_off,
+		.format = format_u32_off,
+		.off = offsetof(struct chimney_config, mss_mtu),
+		.min = 576, .max = 65535,
 	},
 };
 
@@ -482,6 +776,47 @@ int config_apply_kv(struct chimney_config *cfg, int n, char **kv,
 						 err, sizeof(err))) {
 				pr_err("%s: bad value '%s' for %s: %s\n", verb,
 				       eq + 1, config_keys[k].name, err);
+				return -EINVAL;
+			}
+		}
+	}
+	*cfg = tmp;
+	return 0;
+}
+
+int config_apply_lines(struct chimney_config *cfg,
+		       const struct config_line *lines, int n,
+		       const char *file)
+{
+	struct chimney_config tmp = *cfg;
+	char err[160];
+	size_t k;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!config_find(lines[i].key)) {
+			pr_err("%s:%d: unknown key '%s' (see `chimney set --help`)\n",
+			       file, lines[i].line, lines[i].key);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(lines[i].key, lines[j].key)) {
+				pr_err("%s:%d: %s is already set on line %d\n",
+				       file, lines[i].line, lines[i].key,
+				       lines[j].line);
+				return -EINVAL;
+			}
+	}
+	for (k = 0; k < config_nkeys; k++) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(lines[i].key, config_keys[k].name))
+				continue;
+			err[0] = 0;
+			if (config_keys[k].parse(&config_keys[k], lines[i].val,
+						 &tmp, err, sizeof(err))) {
+				pr_err("%s:%d: bad value '%s' for %s: %s\n",
+				       file, lines[i].line, lines[i].val,
+				       config_keys[k].name, err);
 				return -EINVAL;
 			}
 		}

@@ -45,6 +45,20 @@ int config_apply_kv(struct chimney_config *cfg, int n, char **kv,
 int config_check_keys(int n, char **kv, const char *verb);
 int config_apply_one(struct chimney_config *cfg, const char *key,
 		     const char *val, char *err, size_t errlen);
+/* One KEY = VALUE line of a config file. */
+struct config_line {
+	const char *key;
+	const char *val;
+	int line;
+};
+/*
+ * Apply a config file section's lines to cfg, in table order like
+ * config_apply_kv(). All or nothing: on the first unknown key, repeated
+ * key or bad value, print "FILE:LINE: reason" and leave cfg as it was.
+ */
+int config_apply_lines(struct chimney_config *cfg,
+		       const struct config_line *lines, int n,
+		       const char *file);
 void config_print(const struct chimney_config *cfg, const char *indent);
 struct json_object *config_to_json(const struct chimney_config *cfg);
 void config_print_keys(void);

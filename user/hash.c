@@ -76,10 +76,11 @@ int cmd_hash(int argc, char **argv)
 	const char *key = NULL, *tsize = NULL;
 	struct chimney_config cfg;
 	struct chimney_rss_table *t;
-	__u8 sa[16] = {}, da[16] = {}, *s, *d, *tmp;
-	__be16 sp = 0, dp = 0, *psp = NULL, *pdp = NULL, *tp;
+	struct chimney_tuple tup = {};
+	__u8 sa[16] = {}, da[16] = {};
+	__be16 sp = 0, dp = 0;
 	bool sym = false, json = opt_json, have_cpu = false;
-	int c, fa, fb, alen, ret = 1;
+	int c, fa, fb, ret = 1;
 	__u32 hash, idx, cpu = 0;
 	char kv[160], *kvp[2];
 	int nkv = 0;
@@ -132,8 +133,6 @@ int cmd_hash(int argc, char **argv)
 			pr_err("hash: ports must be 0-65535\n");
 			return 1;
 		}
-		psp = &sp;
-		pdp = &dp;
 	}
 
 	config_defaults(&cfg);
@@ -164,15 +163,14 @@ int cmd_hash(int argc, char **argv)
 	if (!t)
 		goto out;
 	toeplitz_build(cfg.rss_key, t);
-	alen = fa == 4 ? 4 : 16;
-	s = sa;
-	d = da;
-	if (cfg.hash_mode == CHIMNEY_HASH_SYMMETRIC &&
-	    toeplitz_sym_swap(s, d, alen, (__u8 *)psp, (__u8 *)pdp)) {
-		tmp = s; s = d; d = tmp;
-		tp = psp; psp = pdp; pdp = tp;
-	}
-	hash = toeplitz_tuple(t, s, d, alen, psp, pdp);
+	/* The XDP program's own code, on the tuple it would parse. */
+	tup.family = fa;
+	memcpy(tup.saddr, sa, fa == 4 ? 4 : 16);
+	memcpy(tup.daddr, da, fa == 4 ? 4 : 16);
+	tup.sport = sp;
+	tup.dport = dp;
+	hash = toeplitz_hash_tuple(t, &tup, argc == 4,
+				   cfg.hash_mode == CHIMNEY_HASH_SYMMETRIC);
 	free(t);
 	idx = hash & (cfg.indir_size - 1);
 

@@ -64,6 +64,10 @@ static const struct verb {
 	{ "set", cmd_set, "change config live (KEY=VALUE ...)" },
 	{ "stats", cmd_stats, "counters" },
 	{ "hash", cmd_hash, "RSS hash of a flow and the CPU it selects (offline)" },
+	{ "mss", cmd_mss, "per-destination MSS clamp rules (add, del, list)" },
+	{ "flows", cmd_flows, "the flow table: state, age, idle, packets, bytes, CPU" },
+	{ "run", cmd_run, "daemon: sweep stale flows, serve Prometheus /metrics" },
+	{ "trace", cmd_trace, "sampled packets (bad checksums) as text, JSON or pcap" },
 	{ "demo", cmd_demo, "namespace lab: each field failure and its fix" },
 };
 

@@ -19,8 +19,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void print_json(const __u64 *sums, const __u64 *pc, int ncpus,
-		       bool per_cpu, bool all)
+static void print_json(const struct chimney_ctx *ctx, const __u64 *sums,
+		       const __u64 *pc, int ncpus, bool per_cpu, bool all)
 {
 	struct json_object *o = json_object_new_object();
 	int i, cpu;
@@ -40,6 +40,7 @@ static void print_json(const __u64 *sums, const __u64 *pc, int ncpus,
 					       json_object_new_int64(sums[i]));
 		}
 	}
+	pmtu_stats_json(ctx, o);	/* MSS clamping: path MTUs ICMP reported */
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	json_object_put(o);
 }
@@ -51,8 +52,13 @@ static void print_text(const __u64 *sums, const __u64 *prev, double dt,
 
 	if (per_cpu) {
 		printf("%-28s", "counter");
-		for (cpu = 0; cpu < ncpus; cpu++)
-			printf(" %12s%-3d", "cpu", cpu);
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			char col[16];
+
+			/* right-aligned over the numbers below */
+			snprintf(col, sizeof(col), "cpu%d", cpu);
+			printf(" %15s", col);
+		}
 		printf(" %15s\n", "total");
 	}
 	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++) {
@@ -164,13 +170,14 @@ int cmd_stats(int argc, char **argv)
 			break;
 		}
 		if (ctx.json) {
-			print_json(sums, pc, ncpus, per_cpu, true);
+			print_json(&ctx, sums, pc, ncpus, per_cpu, true);
 		} else {
 			if (watch)
 				printf("\033[H\033[2J%s (every %.1fs, Ctrl-C to stop)\n",
 				       ctx.ifname, watch);
 			print_text(sums, have_prev ? prev : NULL, watch, pc,
 				   ncpus, per_cpu, all);
+			pmtu_stats_text(&ctx);
 		}
 		fflush(stdout);
 		free(pc);

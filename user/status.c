@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <json-c/json.h>
 
 #include "chimney.h"
@@ -23,6 +26,99 @@ static const char *xdp_mode_str(__u32 m)
 {
 	return m == CHIMNEY_XDP_NATIVE ? "native" :
 	       m == CHIMNEY_XDP_SKB ? "skb" : "unknown";
+}
+
+/*
+ * The live indirection table, summarised as entries per CPU. It is read
+ * from the pinned map, so it shows what the XDP program uses rather
+ * than what the config says it should be. NULL when steering is off or
+ * the map is unreadable (then *err says why).
+ */
+static __u32 *indir_per_cpu(const struct chimney_ctx *ctx,
+			    const struct chimney_config *cfg, int *err)
+{
+	__u32 i, cpu, *n;
+	int fd;
+
+	*err = 0;
+	if (!cfg->steer_nr)
+		return NULL;
+	fd = pin_open(ctx, PIN_RSS_INDIR);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	n = calloc(CHIMNEY_MAX_CPUS, sizeof(*n));
+	for (i = 0; n && i < cfg->indir_size && i < CHIMNEY_INDIR_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &cpu)) {
+			*err = -errno;
+			free(n);
+			n = NULL;
+		} else if (cpu < CHIMNEY_MAX_CPUS) {
+			n[cpu]++;
+		}
+	}
+	if (!n && !*err)
+		*err = -ENOMEM;
+	close(fd);
+	return n;
+}
+
+static void print_steering(const struct chimney_ctx *ctx,
+			   const struct chimney_config *cfg)
+{
+	const char *sep;
+	__u32 *n, cpu;
+	int err;
+
+	if (!cfg->steer_nr) {
+		printf("  steering   off (cpus=none): packets stay on the receiving CPU\n");
+		return;
+	}
+	n = indir_per_cpu(ctx, cfg, &err);
+	if (!n) {
+		printf("  steering   indirection table unreadable: %s\n",
+		       strerror(-err));
+		return;
+	}
+	printf("  steering   indirection table of %u entries:", cfg->indir_size);
+	for (cpu = 0, sep = ""; cpu < CHIMNEY_MAX_CPUS; cpu++) {
+		if (!n[cpu])
+			continue;
+		printf("%s CPU %u x%u", sep, cpu, n[cpu]);
+		sep = ",";
+	}
+	printf("\n");
+	free(n);
+}
+
+static struct json_object *steering_json(const struct chimney_ctx *ctx,
+					 const struct chimney_config *cfg)
+{
+	struct json_object *o = json_object_new_object(), *e;
+	__u32 *n, cpu;
+	char key[16];
+	int err;
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(cfg->steer_nr != 0));
+	n = indir_per_cpu(ctx, cfg, &err);
+	if (!n) {
+		if (err)
+			json_object_object_add(o, "error",
+					       json_object_new_string(strerror(-err)));
+		return o;
+	}
+	json_object_object_add(o, "table_size", json_object_new_int64(cfg->indir_size));
+	e = json_object_new_object();
+	for (cpu = 0; cpu < CHIMNEY_MAX_CPUS; cpu++) {
+		if (!n[cpu])
+			continue;
+		snprintf(key, sizeof(key), "%u", cpu);
+		json_object_object_add(e, key, json_object_new_int64(n[cpu]));
+	}
+	json_object_object_add(o, "entries_per_cpu", e);
+	free(n);
+	return o;
 }
 
 static int status_one(const char *netns, const char *ifname, void *p)
@@ -85,6 +181,7 @@ static int status_one(const char *netns, const char *ifname, void *p)
 		json_object_object_add(o, "attached_at", json_object_new_int64(meta.attached_at));
 		json_object_object_add(o, "pin_dir", json_object_new_string(ctx.pin_dir));
 		json_object_object_add(o, "config", config_to_json(&cfg));
+		json_object_object_add(o, "steering", steering_json(&ctx, &cfg));
 		json_object_array_add(a->arr, o);
 		return 0;
 	}
@@ -99,6 +196,7 @@ static int status_one(const char *netns, const char *ifname, void *p)
 	       meta.tc_prog_id, meta.tc_handle, meta.tc_priority,
 	       meta.clsact_created ? " (clsact created by chimney)" : "");
 	printf("  pins       %s\n", ctx.pin_dir);
+	print_steering(&ctx, &cfg);
 	printf("  config\n");
 	config_print(&cfg, "    ");
 	return 0;

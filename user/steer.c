@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "chimney.h"
 #include "config.h"
@@ -24,12 +25,15 @@ void maps_init(struct chimney_maps *m)
 {
 	m->config = m->counters = m->meta = m->rss_tbl = m->rss_indir = -1;
 	m->cpus = m->cpumap_prog = -1;
+	m->flows = m->flow_stats = -1;
+	m->events = -1;
 }
 
 void maps_close(struct chimney_maps *m)
 {
 	int *fds[] = { &m->config, &m->counters, &m->meta, &m->rss_tbl,
-		       &m->rss_indir, &m->cpus, &m->cpumap_prog };
+		       &m->rss_indir, &m->cpus, &m->cpumap_prog, &m->flows,
+		       &m->flow_stats, &m->events };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -52,6 +56,9 @@ int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
 		{ PIN_RSS_INDIR, &m->rss_indir },
 		{ PIN_CPUS, &m->cpus },
 		{ PIN_CPUMAP_PROG, &m->cpumap_prog },
+		{ PIN_FLOWS, &m->flows },
+		{ PIN_FLOW_STATS, &m->flow_stats },
+		{ PIN_EVENTS, &m->events },
 	};
 	size_t i;
 
@@ -120,6 +127,52 @@ static int write_rss_table(int fd, const __u8 *key)
 	return err;
 }
 
+static int cpumap_add(const struct chimney_maps *m, __u32 cpu, __u32 qsize)
+{
+	struct bpf_cpumap_val val = {
+		.qsize = qsize,
+		.bpf_prog.fd = m->cpumap_prog,
+	};
+
+	return bpf_map_update_elem(m->cpus, &cpu, &val, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * `chimney run` retires CPUs while `chimney set` may be committing a
+ * config that lists them again. Both sides check after they write:
+ * here, the config is read fresh before each delete and again after
+ * it, and a CPU that turned out listed is put back; config_commit()
+ * puts back any listed CPU missing once its config is written. Which
+ * ever order the two interleave in, a listed CPU ends in the cpumap.
+ */
+void steer_retire_cpus(const struct chimney_maps *m, const bool *busy)
+{
+	int n = libbpf_num_possible_cpus();
+	struct bpf_cpumap_val val;
+	struct chimney_config cfg;
+	__u32 cpu, zero = 0;
+
+	if (n <= 0 || n > CHIMNEY_MAX_CPUS)
+		n = CHIMNEY_MAX_CPUS;
+	for (cpu = 0; cpu < (__u32)n; cpu++) {
+		if (busy && busy[cpu])
+			continue;
+		if (bpf_map_lookup_elem(m->cpus, &cpu, &val))
+			continue;	/* no entry */
+		if (bpf_map_lookup_elem(m->config, &zero, &cfg) ||
+		    cpu_listed(&cfg, cpu))
+			continue;
+		if (bpf_map_delete_elem(m->cpus, &cpu))
+			continue;
+		if (!bpf_map_lookup_elem(m->config, &zero, &cfg) &&
+		    cpu_listed(&cfg, cpu)) {
+			cpumap_add(m, cpu, cfg.cpumap_qsize);
+			continue;
+		}
+		pr_debug("CPU %u left the cpumap\n", cpu);
+	}
+}
+
 int config_commit(const struct chimney_maps *m,
 		  const struct chimney_config *old,
 		  const struct chimney_config *cfg)
@@ -131,6 +184,13 @@ int config_commit(const struct chimney_maps *m,
 	__u32 tbl[CHIMNEY_INDIR_MAX], zero = 0, i, cpu;
 	const char *step;
 	int err;
+
+	/* The flows map was sized when attach created it. */
+	if (old && old->flow_size != cfg->flow_size) {
+		pr_err("flow.size is fixed when attach creates the flow table (it is %u): detach and attach again to change it\n",
+		       old->flow_size);
+		return -EINVAL;
+	}
 
 	step = "Toeplitz tables";
 	if (!old || memcmp(old->rss_key, cfg->rss_key, RSS_KEY_LEN)) {
@@ -167,13 +227,22 @@ int config_commit(const struct chimney_maps *m,
 		err = -errno;
 		goto fail;
 	}
+	/* A CPU `chimney run` retired meanwhile is back (see
+	 * steer_retire_cpus()). */
+	for (i = 0; i < cfg->steer_nr; i++) {
+		struct bpf_cpumap_val cur;
 
-	/* Only now that no table names them: CPUs dropped from cpus=. */
-	for (i = 0; old && i < old->steer_nr; i++) {
-		cpu = old->steer_cpus[i];
-		if (!cpu_listed(cfg, cpu))
-			bpf_map_delete_elem(m->cpus, &cpu);
+		cpu = cfg->steer_cpus[i];
+		if (bpf_map_lookup_elem(m->cpus, &cpu, &cur))
+			cpumap_add(m, cpu, cfg->cpumap_qsize);
 	}
+
+	/* Only now that no table names them: CPUs dropped from cpus=.
+	 * With the flow table on, flows placed on them keep them until
+	 * the flows go idle (flow affinity, bpf/lib/rss.h); `chimney run`
+	 * retires them then. */
+	if (old && !cfg->flow_on)
+		steer_retire_cpus(m, NULL);
 	return 0;
 fail:
 	pr_err("writing %s failed: %s\n", step, strerror(-err));

@@ -21,6 +21,8 @@
 
 #include <chimney/config.h>
 #include <chimney/counters.h>
+#include <chimney/event.h>
+#include <chimney/mss.h>
 #include <chimney/pkt.h>
 
 #ifndef ETH_P_8021AD

@@ -9,6 +9,7 @@
 #define CHIMNEY_BPF_MAPS_H
 
 #include "common.h"
+#include <chimney/flow.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -56,6 +57,100 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bpf_cpumap_val);
 } cpus SEC(".maps");
+
+/*
+ * MSS clamping (bpf/lib/mss.h): per-prefix rules, one LPM trie per
+ * family, the per-CPU ring of path-MTU values ICMP reported, and the
+ * option walk's per-CPU scratch.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CHIMNEY_MSS_RULES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct chimney_mss_key4);
+	__type(value, struct chimney_mss_rule);
+} mss_rules_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CHIMNEY_MSS_RULES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct chimney_mss_key6);
+	__type(value, struct chimney_mss_rule);
+} mss_rules_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct chimney_pmtu_log);
+} pmtu_log SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct chimney_mss_scratch);
+} mss_scratch SEC(".maps");
+
+/*
+ * Checksum verification (bpf/lib/csum.h): sampled bad frames for
+ * `chimney trace`, and the token bucket that limits them to
+ * csum.sample_rate per second across all CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, CHIMNEY_EVENTS_SIZE);
+} events SEC(".maps");
+
+struct csum_ratelimit {
+	struct bpf_spin_lock lock;
+	__u64 tokens;		/* 1e9 per sample */
+	__u64 last_ns;		/* last refill, bpf_ktime_get_coarse_ns */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_ratelimit);
+} csum_rl SEC(".maps");
+
+/* Where multi-buffer frames are copied to be summed, 512 bytes at a time. */
+struct csum_scratch {
+	__u8 buf[512];
+	__u64 sum;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_scratch);
+} csum_scratch SEC(".maps");
+
+/*
+ * The flow table (bpf/lib/flow.h). An LRU hash: a full table evicts its
+ * least recently used flow rather than refusing a new one, so it can
+ * never lock out new connections. max_entries is flow.size, set by
+ * attach before the first object is loaded. flow_stats belongs to
+ * `chimney run` (expiries, evictions, sweeps); no program touches it,
+ * it is declared here so that it is created and pinned with the table
+ * whose history it holds.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CHIMNEY_FLOW_SIZE_DEFAULT);
+	__type(key, struct chimney_flow_key);
+	__type(value, struct chimney_flow);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct chimney_flow_stats);
+} flow_stats SEC(".maps");
 
 static __always_inline const struct chimney_config *config_get(void)
 {

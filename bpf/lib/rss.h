@@ -12,53 +12,56 @@
 #include <chimney/toeplitz.h>
 
 /*
- * The hash of one tuple: the 4-tuple for TCP and UDP, the 2-tuple for
- * everything else and for every fragment (the first fragment has ports,
- * the others do not, and all must land together).
+ * The indirection-table entry a parsed IP packet's hash selects, or
+ * NULL; *hash gets the hash.
  */
-static __always_inline __u32 rss_hash_tuple(const struct chimney_rss_table *t,
-					    const struct chimney_tuple *tp,
-					    int frag, __u32 mode)
+static __always_inline __u32 *rss_pick(const struct pkt *pkt,
+				       const struct chimney_config *cfg,
+				       __u32 *hash)
 {
-	const __u8 *sa = (const __u8 *)tp->saddr, *da = (const __u8 *)tp->daddr;
-	const __u8 *sp = (const __u8 *)&tp->sport, *dp = (const __u8 *)&tp->dport;
-	const __u8 *tmp;
-	int ports;
+	const struct chimney_rss_table *t;
+	const struct chimney_tuple *tp;
+	__u32 zero = 0, idx;
+	int frag;
 
-	ports = !frag && (tp->proto == IPPROTO_TCP || tp->proto == IPPROTO_UDP);
-	if (!ports)
-		sp = dp = NULL;
-	/* Both address lengths are spelled out so each call has constant
-	 * lengths and unrolls; a variable alen would need a bounded loop
-	 * per byte. */
-	if (tp->family == 4) {
-		if (mode == CHIMNEY_HASH_SYMMETRIC &&
-		    toeplitz_sym_swap(sa, da, 4, sp, dp)) {
-			tmp = sa; sa = da; da = tmp;
-			tmp = sp; sp = dp; dp = tmp;
-		}
-		return toeplitz_tuple(t, sa, da, 4, sp, dp);
+	t = bpf_map_lookup_elem(&rss_tbl, &zero);
+	if (!t)
+		return NULL;
+	/* A tunnel carries many flows between two endpoints: hash the
+	 * inner flow, or all of them land on one CPU. */
+	if (pkt->flags & PKT_F_ENCAP) {
+		tp = &pkt->inner;
+		frag = pkt->flags & PKT_F_INNER_FRAG;
+	} else {
+		tp = &pkt->tuple;
+		frag = pkt->flags & PKT_F_FRAG;
 	}
-	if (mode == CHIMNEY_HASH_SYMMETRIC &&
-	    toeplitz_sym_swap(sa, da, 16, sp, dp)) {
-		tmp = sa; sa = da; da = tmp;
-		tmp = sp; sp = dp; dp = tmp;
-	}
-	return toeplitz_tuple(t, sa, da, 16, sp, dp);
+	/* One base pointer from here on: otherwise clang chooses between
+	 * the two tuples again for every field the hash reads (~40
+	 * instructions and spills per packet). */
+	barrier_var(tp);
+	/* The 4-tuple for TCP and UDP, the 2-tuple for everything else
+	 * and for every fragment: the first fragment has ports, the others
+	 * do not, and all must land together. */
+	*hash = toeplitz_hash_tuple(t, tp, !frag && (tp->proto == IPPROTO_TCP ||
+						     tp->proto == IPPROTO_UDP),
+				    cfg->hash_mode == CHIMNEY_HASH_SYMMETRIC);
+	idx = *hash & (cfg->indir_size - 1) & (CHIMNEY_INDIR_MAX - 1);
+	return bpf_map_lookup_elem(&rss_indir, &idx);
 }
 
 /*
  * Steer a parsed IP packet. Returns XDP_REDIRECT, or XDP_PASS when
- * steering is off or the chosen CPU has no cpumap entry.
+ * steering is off or the chosen CPU has no cpumap entry. Packets of
+ * flows the flow table tracks are steered by lib/flow.h instead, to the
+ * CPU their flow keeps.
  */
 static __always_inline int rss_steer(const struct pkt *pkt,
 				     const struct chimney_config *cfg,
 				     __u64 *c)
 {
-	const struct chimney_rss_table *t;
-	const struct chimney_tuple *tp;
-	__u32 zero = 0, idx, *cpu, hash;
-	int frag, ret;
+	__u32 *cpu, hash;
+	int ret;
 
 	if (!cfg->steer_nr)
 		return XDP_PASS;
@@ -66,24 +69,11 @@ static __always_inline int rss_steer(const struct pkt *pkt,
 		count_global(c, GC_steer_skip_non_ip);
 		return XDP_PASS;
 	}
-	t = bpf_map_lookup_elem(&rss_tbl, &zero);
-	if (!t)
-		return XDP_PASS;
-	/* A tunnel carries many flows between two endpoints: hash the
-	 * inner flow, or all of them land on one CPU. */
-	if (pkt->flags & PKT_F_ENCAP) {
-		tp = &pkt->inner;
-		frag = pkt->flags & PKT_F_INNER_FRAG;
-		count_global(c, GC_steer_inner);
-	} else {
-		tp = &pkt->tuple;
-		frag = pkt->flags & PKT_F_FRAG;
-	}
-	hash = rss_hash_tuple(t, tp, frag, cfg->hash_mode);
-	idx = hash & (cfg->indir_size - 1) & (CHIMNEY_INDIR_MAX - 1);
-	cpu = bpf_map_lookup_elem(&rss_indir, &idx);
+	cpu = rss_pick(pkt, cfg, &hash);
 	if (!cpu)
 		return XDP_PASS;
+	if (pkt->flags & PKT_F_ENCAP)
+		count_global(c, GC_steer_inner);
 	ret = bpf_redirect_map(&cpus, *cpu, XDP_PASS);
 	count_global(c, ret == XDP_REDIRECT ? GC_steer_redirect :
 					      GC_steer_no_cpu);

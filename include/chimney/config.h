@@ -18,6 +18,7 @@
 #define CHIMNEY_MAX_CPUS	256	/* cpumap size: CPU ids chimney can steer to */
 #define CHIMNEY_MAX_STEER	64	/* CPUs listed in cpus= */
 #define CHIMNEY_INDIR_MAX	512	/* largest indirection table */
+#define CHIMNEY_FLOW_NR_STATES	6	/* FLOW_ST_MAX, include/chimney/flow.h */
 
 enum chimney_hash_mode {
 	CHIMNEY_HASH_TOEPLITZ = 0,
@@ -40,6 +41,39 @@ struct chimney_config {
 	__u32 hash_mode;			/* enum chimney_hash_mode */
 	__u32 cpumap_qsize;
 	__u8 rss_key[RSS_KEY_LEN];
+
+	/* MSS clamping (bpf/lib/mss.h). The interface rule is the
+	 * smallest of mss_fixed, mss_mtu - 40/60 and the route MTU - 40/60
+	 * (mss_auto), each when set; a prefix rule in mss_rules_v4/v6
+	 * replaces it for the connections it covers. */
+	__u32 mss_dir;		/* enum chimney_mss_dir */
+	__u32 mss_auto;		/* mss=auto: follow the route MTU */
+	__u32 mss_fixed;	/* mss=N; 0: off */
+	__u32 mss_mtu;		/* mtu=N; 0: off */
+	/* Entries in the prefix tries, kept by `chimney mss`, so that a
+	 * SYN skips the trie lookup while a trie is empty. */
+	__u32 mss_rules_v4;
+	__u32 mss_rules_v6;
+
+	/* Checksum verification (bpf/lib/csum.h). */
+	__u32 csum_mode;		/* enum chimney_csum_mode */
+	__u32 csum_sample_rate;		/* bad frames sampled per second; 0: none */
+
+	/* Flow table (bpf/lib/flow.h) and flow affinity. flow_size is the
+	 * flows map's max_entries, fixed when attach creates the map.
+	 * Durations in ms; flow_timeout_ms is indexed by
+	 * enum chimney_flow_state and only read by `chimney run`. */
+	__u32 flow_on;
+	__u32 flow_size;
+	__u32 flow_rebalance_idle_ms;
+	__u32 flow_timeout_ms[CHIMNEY_FLOW_NR_STATES];
+};
+
+/* csum=: what XDP does with a frame whose checksum it proved wrong. */
+enum chimney_csum_mode {
+	CHIMNEY_CSUM_OFF = 0,
+	CHIMNEY_CSUM_COUNT = 1,
+	CHIMNEY_CSUM_DROP = 2,
 };
 
 /*

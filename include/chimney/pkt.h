@@ -44,6 +44,7 @@ struct pkt {
 	__u8 tcp_flags;
 	__u16 flags;		/* PKT_F_* */
 	__u16 inner_l3_off;	/* with PKT_F_ENCAP: the VXLAN inner packet */
+	__u8 inner_tcp_flags;	/* with PKT_F_ENCAP: the inner TCP header's flags */
 	struct chimney_tuple tuple;
 	struct chimney_tuple inner;
 };

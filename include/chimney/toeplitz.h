@@ -12,16 +12,24 @@
  * Input layout (network order), as in the specification:
  *   IPv4: saddr(4) daddr(4) [sport(2) dport(2)]   -> 8 or 12 bytes
  *   IPv6: saddr(16) daddr(16) [sport(2) dport(2)] -> 32 or 36 bytes
+ * The input is read in 32-bit words straight from struct chimney_tuple
+ * (IPv4 uses the first word of each address field).
  */
 #ifndef CHIMNEY_TOEPLITZ_H
 #define CHIMNEY_TOEPLITZ_H
 
 #include <linux/types.h>
 
-/* BPF needs the loops unrolled (constant table offsets); gcc builds of
- * the same code for user space do not know the pragma. */
+#include <chimney/pkt.h>
+
+/*
+ * BPF wants the loops fully unrolled (constant table offsets, no loop
+ * for the verifier to walk). The plain "unroll" pragma is not enough:
+ * clang 14 then leaves the loops rolled. gcc builds of the same code for
+ * user space do not know the pragma.
+ */
 #ifdef __clang__
-#define CHIMNEY_UNROLL _Pragma("unroll")
+#define CHIMNEY_UNROLL _Pragma("clang loop unroll(full)")
 #else
 #define CHIMNEY_UNROLL
 #endif
@@ -74,66 +82,123 @@ static inline void toeplitz_build(const __u8 *key, struct chimney_rss_table *t)
 		}
 }
 
+/* A 32-bit word read as a big-endian number (BPF and user space share
+ * the host's byte order). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TOEPLITZ_BE32(w)	__builtin_bswap32(w)
+#else
+#define TOEPLITZ_BE32(w)	(w)
+#endif
+
 /*
- * Hash `len` bytes that sit at input position `pos`. With constant pos
- * and len (always the case here) the loop unrolls into len loads, and
- * every table index is a byte: in range by construction.
+ * XOR into h the four input bytes at wp, which sit at input positions
+ * pos..pos+3. In BPF, the empty asm makes each word an ordering point:
+ * without it clang hoists all byte loads and table offsets of a tuple
+ * ahead of the lookups and spills most of them to the stack (an IPv6
+ * tuple overflows the 512-byte stack). It emits no instruction.
  */
 static inline __attribute__((always_inline))
-__u32 toeplitz_seg(const struct chimney_rss_table *t, int pos, const __u8 *p,
-		   int len)
+__u32 toeplitz_word(const struct chimney_rss_table *t, int pos,
+		    const __u32 *wp, __u32 h)
 {
-	__u32 h = 0;
-	int i;
+	const __u8 *p = (const __u8 *)wp;
 
+#ifdef __bpf__
+	asm volatile("" : "+r"(p), "+r"(h));
+#endif
+	return h ^ t->t[pos][p[0]] ^ t->t[pos + 1][p[1]] ^
+	       t->t[pos + 2][p[2]] ^ t->t[pos + 3][p[3]];
+}
+
+/*
+ * The hash over addresses of n 32-bit words (1: IPv4, 4: IPv6; a
+ * constant in each caller, so the loops unroll) and the port word pw
+ * (sport, dport as in memory).
+ *
+ * Symmetric mode orders the endpoints: the (address, port) that is
+ * lower as a big-endian number, that is byte by byte in network order,
+ * is hashed as the source. Both directions of a flow then hash alike
+ * with any key, including the default one, for one comparison per word.
+ */
+static inline __attribute__((always_inline))
+__u32 toeplitz_hash_words(const struct chimney_rss_table *t, const __u32 *s,
+			  const __u32 *d, int n, __u32 pw, int sym)
+{
+	int i, swap = -1;
+	__u32 a, b, h;
+
+	if (sym) {
 CHIMNEY_UNROLL
-	for (i = 0; i < len; i++)
-		h ^= t->t[pos + i][p[i]];
+		for (i = 0; i < n; i++) {
+			a = TOEPLITZ_BE32(s[i]);
+			b = TOEPLITZ_BE32(d[i]);
+			if (a != b) {
+				swap = a > b;
+				break;
+			}
+		}
+		if (swap < 0) {
+			a = TOEPLITZ_BE32(pw);
+			swap = (a >> 16) > (a & 0xffff);
+		}
+		if (swap) {
+			const __u32 *tmp = s;
+
+			s = d;
+			d = tmp;
+			/* swap the two ports: the halves of the word */
+			pw = (pw >> 16) | (pw << 16);
+		}
+	}
+	h = toeplitz_word(t, 8 * n, &pw, 0);
+CHIMNEY_UNROLL
+	for (i = 0; i < n; i++) {
+		h = toeplitz_word(t, 4 * i, &s[i], h);
+		h = toeplitz_word(t, 4 * (n + i), &d[i], h);
+	}
 	return h;
 }
 
 /*
- * The hash of one tuple. alen is 4 or 16; sport/dport point at the two
- * ports in network order, or are NULL for the 2-tuple.
+ * The hash of a tuple exactly as chimney steers it; the XDP program and
+ * `chimney hash` both call this.
+ *   ports: hash the 4-tuple (TCP/UDP), else the 2-tuple. A zero input
+ *          byte adds T[i][0] = 0, so the 2-tuple is the 4-tuple with
+ *          both ports zero: one code path for both.
+ *   sym:   hash=symmetric, see toeplitz_hash_words().
  */
 static inline __attribute__((always_inline))
-__u32 toeplitz_tuple(const struct chimney_rss_table *t, const void *saddr,
-		     const void *daddr, int alen, const void *sport,
-		     const void *dport)
+__u32 toeplitz_hash_tuple(const struct chimney_rss_table *t,
+			  const struct chimney_tuple *tp, int ports, int sym)
 {
-	__u32 h;
+	__u32 pw = 0;
 
-	h = toeplitz_seg(t, 0, saddr, alen) ^
-	    toeplitz_seg(t, alen, daddr, alen);
-	if (sport)
-		h ^= toeplitz_seg(t, 2 * alen, sport, 2) ^
-		     toeplitz_seg(t, 2 * alen + 2, dport, 2);
-	return h;
+	if (ports)
+		__builtin_memcpy(&pw, &tp->sport, 4);	/* sport, dport */
+	if (tp->family == 4)
+		return toeplitz_hash_words(t, tp->saddr, tp->daddr, 1, pw, sym);
+	return toeplitz_hash_words(t, tp->saddr, tp->daddr, 4, pw, sym);
 }
 
 /*
- * Symmetric mode orders the endpoints: the (address, port) that compares
- * lower, byte by byte in network order, is hashed as the source. Both
- * directions then hash alike with any key, including the default one, at
- * the cost of one comparison. Returns 1 when src and dst must swap.
+ * The same hash from raw fields, for user space: alen is 4 or 16;
+ * sport/dport point at the ports in network order, or are NULL for the
+ * 2-tuple. Any alignment.
  */
-static inline __attribute__((always_inline))
-int toeplitz_sym_swap(const __u8 *saddr, const __u8 *daddr, int alen,
-		      const __u8 *sport, const __u8 *dport)
+static inline __u32 toeplitz_tuple(const struct chimney_rss_table *t,
+				   const void *saddr, const void *daddr,
+				   int alen, const void *sport,
+				   const void *dport)
 {
-	int i;
+	struct chimney_tuple tp = { .family = alen == 4 ? 4 : 6 };
 
-CHIMNEY_UNROLL
-	for (i = 0; i < alen; i++)
-		if (saddr[i] != daddr[i])
-			return saddr[i] > daddr[i];
-	if (!sport)
-		return 0;
-CHIMNEY_UNROLL
-	for (i = 0; i < 2; i++)
-		if (sport[i] != dport[i])
-			return sport[i] > dport[i];
-	return 0;
+	__builtin_memcpy(tp.saddr, saddr, alen == 4 ? 4 : 16);
+	__builtin_memcpy(tp.daddr, daddr, alen == 4 ? 4 : 16);
+	if (sport && dport) {
+		__builtin_memcpy(&tp.sport, sport, 2);
+		__builtin_memcpy(&tp.dport, dport, 2);
+	}
+	return toeplitz_hash_tuple(t, &tp, sport && dport, 0);
 }
 
 #endif /* CHIMNEY_TOEPLITZ_H */

@@ -167,24 +167,30 @@ UNIT_TEST(env_wrong_expectation_fails)
 	const struct ctr_delta right[] = { { "ipv4", 1 }, { "tcp", 1 }, {} };
 	const struct ctr_delta wrong[] = { { "ipv4", 1 }, { "udp", 1 }, {} };
 	const struct ctr_delta less[] = { { "ipv4", 1 }, {} };
+	struct chimney_config cfg;
+	char err[128];
 	struct pb b;
 
+	/* parser counters only: no checksum stage */
+	config_defaults(&cfg);
+	if (!ASSERT_OK(config_apply_one(&cfg, "csum", "off", err, sizeof(err)), err))
+		return;
 	pb_init(&b);
 	pb_eth(&b, NULL);
 	pb_ipv4(&b, NULL);
 	pb_tcp(&b, NULL);
 	pb_finish(&b);
 
-	if (!ASSERT_TRUE(env_run_expect(UNIT_XDP, b.data, b.len, NULL, right),
+	if (!ASSERT_TRUE(env_run_expect(UNIT_XDP, b.data, b.len, &cfg, right),
 			 "the right expectation passes"))
 		return;
 
 	unit_mute_begin();
-	env_run_expect(UNIT_XDP, b.data, b.len, NULL, wrong);
+	env_run_expect(UNIT_XDP, b.data, b.len, &cfg, wrong);
 	ASSERT_TRUE(unit_mute_end(), "udp instead of tcp fails");
 
 	unit_mute_begin();
-	env_run_expect(UNIT_XDP, b.data, b.len, NULL, less);
+	env_run_expect(UNIT_XDP, b.data, b.len, &cfg, less);
 	ASSERT_TRUE(unit_mute_end(), "leaving out rx_tcp fails");
 }
 

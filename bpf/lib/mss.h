@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * MSS clamping of SYN and SYN-ACK segments, with the kernel's xt_TCPMSS
+ * as the reference, and the path-MTU signals (ICMP fragmentation needed,
+ * ICMPv6 packet too big) seen on ingress.
+ *
+ * Which segments: TCP with SYN set and RST clear (what the usual
+ * `-p tcp --tcp-flags SYN,RST SYN` rule in front of TCPMSS selects), over
+ * IPv4 or IPv6, behind VLAN tags, IPv4 options or IPv6 extension
+ * headers: the parser's l4_off already points past all of them.
+ * Fragments are skipped: the TCP header may not be whole.
+ *
+ * The clamp, most specific rule first:
+ *   1. a prefix rule (mss_rules_v4/v6, LPM) matching the address the
+ *      connection's SYN is sent to: the destination of a SYN, the source
+ *      of a SYN-ACK. Keying both halves of the handshake on the same
+ *      address makes one rule clamp both directions of a connection;
+ *   2. the interface rule: the smallest of mss=N, mtu=N minus 40 (IPv4)
+ *      or 60 (IPv6) and, with mss=auto, the route MTU minus 40/60 toward
+ *      the segment's destination and back toward its source (the two
+ *      MTUs xt_TCPMSS --clamp-mss-to-pmtu takes the minimum of).
+ *
+ * The rewrite never raises an MSS and touches only a well-formed 4-byte
+ * MSS option found by a strict walk: NOP and EOL are single bytes,
+ * every other option needs a length byte inside the header, a length of
+ * at least 2 that does not run past the data offset, and MSS must be
+ * exactly 4 bytes and appear once. Anything else is counted as malformed
+ * and left alone: unlike xt_TCPMSS, which steps over bad lengths one byte
+ * at a time and may rewrite or insert behind them.
+ *
+ * No MSS option: as xt_TCPMSS, one is inserted right after the base
+ * header, with min(clamp, 536) for IPv4 or min(clamp, 1220) for IPv6
+ * (what the receiver assumes without an option, so the effective MSS is
+ * never raised), unless data follows the header or the header is
+ * already 60 bytes long. The packet grows by 4 bytes.
+ *
+ * Checksums are updated incrementally (RFC 1624). An MSS value at an odd
+ * offset straddles two 16-bit checksum words; swapping the bytes of the
+ * old and new value makes one 16-bit update right (as xt_TCPMSS does).
+ * TC uses bpf_l4_csum_replace(), which knows the skb's ip_summed: with
+ * CHECKSUM_PARTIAL the field holds only the pseudo-header sum, so data
+ * changes leave it alone and only a length change (BPF_F_PSEUDO_HDR)
+ * updates it. XDP cannot see ip_summed, yet a veth peer with tx offload
+ * delivers exactly such packets; a field equal to the pseudo-header sum
+ * that does not verify as a full checksum is treated the same way.
+ */
+#ifndef CHIMNEY_BPF_MSS_H
+#define CHIMNEY_BPF_MSS_H
+
+#include "maps.h"
+#include "counters.h"
+
+#define TCPOPT_EOL		0
+#define TCPOPT_NOP		1
+#define TCPOPT_MSS		2
+#define TCPOLEN_MSS		4
+#define MSS_TCP_HDR		20	/* TCP header without options */
+#define MSS_TCP_HDR_MAX		60
+#define MSS_OPT_SPACE		40
+#define MSS_OFF_MASK		0x3fff	/* offsets are bounded as in parse.h */
+
+#define MSS_TCP_SYN		0x02
+#define MSS_TCP_RST		0x04
+#define MSS_TCP_ACK		0x10
+
+#ifndef AF_INET
+#define AF_INET			2
+#endif
+#ifndef AF_INET6
+#define AF_INET6		10
+#endif
+
+/* The clamp's view of a SYN's checksum field (XDP). */
+enum mss_csum_kind {
+	MSS_CSUM_FULL,		/* a whole checksum (possibly a bad one) */
+	MSS_CSUM_PARTIAL,	/* the pseudo-header sum only */
+};
+
+enum mss_walk_res {
+	MSS_OPT_NONE,
+	MSS_OPT_FOUND,
+	MSS_OPT_MALFORMED,
+};
+
+static __always_inline int mss_dir_on(const struct chimney_config *cfg,
+				      int hook)
+{
+	if (cfg->mss_dir == CHIMNEY_MSS_DIR_BOTH)
+		return 1;
+	return cfg->mss_dir == (hook == CHIMNEY_HOOK_RX ? CHIMNEY_MSS_DIR_IN :
+							   CHIMNEY_MSS_DIR_OUT);
+}
+
+/* Is clamping on in this hook's direction? */
+static __always_inline int mss_enabled(const struct chimney_config *cfg,
+				       int hook)
+{
+	return (cfg->mss_fixed | cfg->mss_mtu | cfg->mss_auto |
+		cfg->mss_rules_v4 | cfg->mss_rules_v6) && mss_dir_on(cfg, hook);
+}
+
+/* ---- one's complement arithmetic (RFC 1071, RFC 1624) -------------- */
+
+static __always_inline __u32 csum_fold64(__u64 s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u32)s;
+}
+
+/*
+ * The pseudo-header sum of the TCP segment, folded to 16 bits, not
+ * inverted: what a CHECKSUM_PARTIAL sender leaves in the field. Words
+ * are summed as they lie in memory (the "network order loaded natively"
+ * convention every value here follows), so no byte swapping is needed.
+ */
+static __always_inline __u32 mss_pseudo_sum(const struct pkt *pkt,
+					    __u32 l4_len)
+{
+	const struct chimney_tuple *t = &pkt->tuple;
+	__u64 s = 0;
+
+	s += t->saddr[0];
+	s += t->daddr[0];
+	if (t->family == 6) {
+		s += t->saddr[1];
+		s += t->saddr[2];
+		s += t->saddr[3];
+		s += t->daddr[1];
+		s += t->daddr[2];
+		s += t->daddr[3];
+	}
+	/* IPv4: zero, proto, 16-bit length. IPv6: 32-bit length, three
+	 * zero bytes, next header. Either way proto and a length < 64K
+	 * each add one 16-bit word. */
+	s += bpf_htons(IPPROTO_TCP);
+	s += bpf_htons((__u16)l4_len);
+	return csum_fold64(s);
+}
+
+/* Add the change of one 16-bit word to an unfolded running sum. */
+static __always_inline __u64 csum_acc16(__u64 s, __u16 from, __u16 to)
+{
+	return s + (__u16)~from + to;
+}
+
+/* ---- the option walk ----------------------------------------------- */
+
+/*
+ * The verifier's view of a loop variable, widened to 0..63. The empty
+ * asm hides the value from clang, so the mask stays in the code even
+ * where clang can tell it changes nothing at run time.
+ */
+#define mss_widen(v)	({ asm volatile("" : "+r"(v)); (v) & 0x3f; })
+
+/*
+ * Walk the options of the TCP header at l4_off, hlen bytes long (the
+ * parser checked that they lie within the frame). One step per option:
+ * each consumes at least one of at most 40 bytes, so 40 steps always
+ * finish the walk. On MSS_OPT_FOUND, *mss_at is the option's offset in
+ * the TCP header.
+ *
+ * Verifier cost: NOP steps by one, other options by their length, and
+ * a position the verifier knows exactly would make every mix of the two
+ * a separate path (over a million instructions for 40 bytes). So the
+ * position is never exact to it: it starts as 20 plus the difference of
+ * two loads of one packet byte (zero at run time, unknown to the
+ * verifier) and is widened to 0..63 after every step. All paths of a
+ * step then meet in one state, and the walk costs a few thousand
+ * verifier steps, with the position in a register at run time.
+ */
+static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
+				    __u64 hlen, __u32 *mss_at)
+{
+	__u8 *th = data + (l4_off & MSS_OFF_MASK), *p;
+	/* 64-bit: clang 14's default BPF target has no 32-bit ALU, and
+	 * __u32 arithmetic costs a zero-extending shift pair per use. */
+	__u64 i, found = 0, kind, len;
+	int k;
+
+	if ((void *)(th + MSS_TCP_HDR) > data_end)
+		return MSS_OPT_MALFORMED;
+	i = MSS_TCP_HDR + (__u64)th[12] - (__u64)*(volatile __u8 *)(th + 12);
+	i = mss_widen(i);
+	for (k = 0; k < MSS_OPT_SPACE; k++) {
+		if (i >= hlen)
+			break;
+		p = data + ((l4_off + i) & MSS_OFF_MASK);
+		if ((void *)(p + 1) > data_end)
+			return MSS_OPT_MALFORMED;
+		kind = p[0];
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			i = mss_widen(i);
+			continue;
+		}
+		/* A length byte inside the header, >= 2, not past it. */
+		if (i + 2 > hlen || (void *)(p + 2) > data_end)
+			return MSS_OPT_MALFORMED;
+		len = p[1];
+		if (len < 2 || i + len > hlen)
+			return MSS_OPT_MALFORMED;
+		if (kind == TCPOPT_MSS) {
+			/* Receivers disagree on which of two MSS options
+			 * counts: rewriting one of them is no clamp. */
+			if (len != TCPOLEN_MSS || found)
+				return MSS_OPT_MALFORMED;
+			found = i;
+		}
+		i += len;
+		i = mss_widen(i);
+	}
+	*mss_at = found;
+	return found ? MSS_OPT_FOUND : MSS_OPT_NONE;
+}
+
+/*
+ * The option layouts the common TCP stacks send, recognized whole. A
+ * match is well formed by construction (every kind and length byte is
+ * fixed, only values vary) and has the MSS first, so the walk is not
+ * needed: most SYNs cost a few compares instead of a step per option.
+ * Anything else takes the walk. Words are read as they lie in memory
+ * and compared with constants in network order.
+ */
+#define MSS_W(a, b, c, d)	bpf_htonl((a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static __always_inline int mss_known_layout(void *data, void *data_end,
+					    __u64 l4_off, __u64 hlen)
+{
+	__u8 *o = data + (l4_off & MSS_OFF_MASK) + MSS_TCP_HDR;
+	__u32 w1, w2;
+
+	if ((void *)(o + 12) > data_end)
+		return 0;
+	/* MSS first, in all of them */
+	if (*(__u16 *)o != bpf_htons(TCPOPT_MSS << 8 | TCPOLEN_MSS))
+		return 0;
+	w1 = *(__u32 *)(o + 4);
+	w2 = *(__u32 *)(o + 8);
+	/* Linux: MSS, SAckOK, Timestamp, NOP, WScale */
+	if (hlen == 40 && w1 == MSS_W(4, 2, 8, 10) &&
+	    (void *)(o + 20) <= data_end &&
+	    (*(__u32 *)(o + 16) & MSS_W(0xff, 0xff, 0xff, 0)) == MSS_W(1, 3, 3, 0))
+		return 1;
+	/* Linux without timestamps: MSS, NOP, NOP, SAckOK, NOP, WScale */
+	if (hlen == 32 && w1 == MSS_W(1, 1, 4, 2) &&
+	    (w2 & MSS_W(0xff, 0xff, 0xff, 0)) == MSS_W(1, 3, 3, 0))
+		return 1;
+	/* Windows: MSS, NOP, WScale, NOP, NOP, SAckOK */
+	if (hlen == 32 && (w1 & MSS_W(0xff, 0xff, 0xff, 0)) == MSS_W(1, 3, 3, 0) &&
+	    w2 == MSS_W(1, 1, 4, 2))
+		return 1;
+	/* macOS, iOS: MSS, NOP, WScale, NOP, NOP, Timestamp, SAckOK, EOL */
+	if (hlen == 44 && (w1 & MSS_W(0xff, 0xff, 0xff, 0)) == MSS_W(1, 3, 3, 0) &&
+	    w2 == MSS_W(1, 1, 8, 10) && (void *)(o + 24) <= data_end &&
+	    *(__u32 *)(o + 20) == MSS_W(4, 2, 0, 0))
+		return 1;
+	return 0;
+}
+
+/* ---- which clamp applies ------------------------------------------- */
+
+/*
+ * The MTU of the route toward dst (toward = 1) or back toward the source
+ * (toward = 0), or 0 when there is no usable answer. tot_len at its
+ * largest makes every route MTU below 64K come back as FRAG_NEEDED with
+ * the MTU in mtu_result, before any neighbour lookup; this works the
+ * same from kernel 5.12 on, with or without BPF_FIB_LOOKUP_SKIP_NEIGH.
+ */
+static __always_inline __u32 mss_route_mtu(void *ctx, const struct pkt *pkt,
+					   int toward, __u32 ifindex,
+					   __u32 flags)
+{
+	const struct chimney_tuple *t = &pkt->tuple;
+	struct bpf_fib_lookup fib = {};
+	long rc;
+
+	fib.l4_protocol = IPPROTO_TCP;
+	fib.tot_len = 0xffff;
+	fib.ifindex = ifindex;
+	if (toward) {
+		fib.sport = t->sport;
+		fib.dport = t->dport;
+	} else {
+		fib.sport = t->dport;
+		fib.dport = t->sport;
+	}
+	if (t->family == 4) {
+		fib.family = AF_INET;
+		fib.ipv4_src = toward ? t->saddr[0] : t->daddr[0];
+		fib.ipv4_dst = toward ? t->daddr[0] : t->saddr[0];
+	} else {
+		fib.family = AF_INET6;
+		if (toward) {
+			__builtin_memcpy(fib.ipv6_src, t->saddr, 16);
+			__builtin_memcpy(fib.ipv6_dst, t->daddr, 16);
+		} else {
+			__builtin_memcpy(fib.ipv6_src, t->daddr, 16);
+			__builtin_memcpy(fib.ipv6_dst, t->saddr, 16);
+		}
+	}
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), flags);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return fib.mtu_result;
+	/* SUCCESS: an MTU of 64K or more; anything else: no route this
+	 * way (local address, forwarding off, unreachable): no limit. */
+	return 0;
+}
+
+static __always_inline __u32 mss_min_mtu(__u32 m, __u32 mtu, __u32 hdr)
+{
+	if (mtu > hdr + MSS_TCP_HDR && mtu - hdr < m)
+		return mtu - hdr;
+	return m;
+}
+
+/*
+ * The mss=auto lookups. Inbound on X (XDP), the kernel routes the packet
+ * onward from X (an input lookup) and replies leave through X (an output
+ * lookup). Outbound on X (TC), the destination is reached through X and
+ * the source through the interface the packet came in on (none for a
+ * local sender). Read only when mss=auto is on: the XDP ingress ifindex
+ * is three dependent loads.
+ */
+static __always_inline __u32 mss_auto_mss(void *ctx, const struct pkt *pkt,
+					  int hook, __u32 m, __u32 hdr)
+{
+	__u32 dst_if, dst_flags, src_if;
+
+	if (hook == CHIMNEY_HOOK_RX) {
+		dst_if = src_if = ((struct xdp_md *)ctx)->ingress_ifindex;
+		dst_flags = 0;
+	} else {
+		dst_if = ((struct __sk_buff *)ctx)->ifindex;
+		src_if = ((struct __sk_buff *)ctx)->ingress_ifindex;
+		dst_flags = BPF_FIB_LOOKUP_OUTPUT;
+	}
+	m = mss_min_mtu(m, mss_route_mtu(ctx, pkt, 1, dst_if, dst_flags), hdr);
+	if (src_if)
+		m = mss_min_mtu(m, mss_route_mtu(ctx, pkt, 0, src_if,
+						 BPF_FIB_LOOKUP_OUTPUT), hdr);
+	return m;
+}
+
+/* The clamp for this segment, or 0 when no rule applies. */
+static __always_inline __u32 mss_limit(void *ctx, const struct pkt *pkt,
+				       const struct chimney_config *cfg,
+				       int hook)
+{
+	const struct chimney_mss_rule *r = NULL;
+	/* The address the connection's SYN is sent to. */
+	int synack = pkt->tcp_flags & MSS_TCP_ACK;
+	const __be32 *resp = synack ? pkt->tuple.saddr : pkt->tuple.daddr;
+	__u32 hdr, m = 0xffffffff;
+
+	if (pkt->tuple.family == 4) {
+		hdr = CHIMNEY_MSS_HDR_V4;
+		if (cfg->mss_rules_v4) {
+			struct chimney_mss_key4 k = { .prefixlen = 32 };
+
+			__builtin_memcpy(k.addr, resp, 4);
+			r = bpf_map_lookup_elem(&mss_rules_v4, &k);
+		}
+	} else {
+		hdr = CHIMNEY_MSS_HDR_V6;
+		if (cfg->mss_rules_v6) {
+			struct chimney_mss_key6 k = { .prefixlen = 128 };
+
+			__builtin_memcpy(k.addr, resp, 16);
+			r = bpf_map_lookup_elem(&mss_rules_v6, &k);
+		}
+	}
+	if (r)
+		return r->mss;
+
+	if (cfg->mss_fixed)
+		m = cfg->mss_fixed;
+	if (cfg->mss_mtu)
+		m = mss_min_mtu(m, cfg->mss_mtu, hdr);
+	if (cfg->mss_auto)
+		m = mss_auto_mss(ctx, pkt, hook, m, hdr);
+	return m == 0xffffffff ? 0 : m;
+}
+
+/* The checksum words of the 2-byte MSS value at offset `at` of the TCP
+ * header: swapped when the value sits at an odd offset. */
+static __always_inline __u16 mss_csum_word(__u16 be, __u32 at)
+{
+	return (at & 1) ? __builtin_bswap16(be) : be;
+}
+
+/* What the checks before a rewrite decide, shared by both hooks. */
+struct mss_plan {
+	__u32 limit;		/* the clamp */
+	__u32 hlen;		/* TCP header length */
+	__u32 mss_at;		/* MSS option offset in the TCP header */
+	__u16 old_mss, new_mss;	/* host order */
+	int res;		/* enum mss_walk_res */
+};
+
+/*
+ * Count the SYN and decide. Returns 1 when the caller must rewrite
+ * (plan->res says: the MSS value, or an insertion), 0 when the segment
+ * stays as it is (its outcome counted here).
+ */
+static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
+				      const struct pkt *pkt,
+				      const struct chimney_config *cfg,
+				      int hook, __u64 *c, struct mss_plan *pl)
+{
+	__u8 *p;
+
+	count_hook(c, hook, HC_mss_syn);
+	pl->limit = mss_limit(ctx, pkt, cfg, hook);
+	if (!pl->limit) {
+		count_hook(c, hook, HC_mss_no_rule);
+		return 0;
+	}
+	p = data + (pkt->l4_off & MSS_OFF_MASK);
+	if ((void *)(p + MSS_TCP_HDR) > data_end) {
+		/* The parser saw the header; this keeps the verifier sure. */
+		count_hook(c, hook, HC_mss_malformed);
+		return 0;
+	}
+	pl->hlen = (p[12] >> 4) * 4;
+	if (mss_known_layout(data, data_end, pkt->l4_off, pl->hlen)) {
+		pl->res = MSS_OPT_FOUND;
+		pl->mss_at = MSS_TCP_HDR;
+	} else {
+		pl->res = mss_walk(data, data_end, pkt->l4_off, pl->hlen,
+				   &pl->mss_at);
+	}
+	if (pl->res == MSS_OPT_MALFORMED) {
+		count_hook(c, hook, HC_mss_malformed);
+		return 0;
+	}
+	if (pl->res == MSS_OPT_FOUND) {
+		p = data + ((pkt->l4_off + pl->mss_at) & MSS_OFF_MASK);
+		if ((void *)(p + TCPOLEN_MSS) > data_end) {
+			count_hook(c, hook, HC_mss_malformed);
+			return 0;
+		}
+		pl->old_mss = (__u16)p[2] << 8 | p[3];
+		if (pl->old_mss <= pl->limit) {
+			count_hook(c, hook, HC_mss_small_enough);
+			return 0;
+		}
+		pl->new_mss = pl->limit;
+		return 1;
+	}
+	/* No MSS option. xt_TCPMSS adds one only to a header followed by
+	 * no data and with room for 4 more bytes. */
+	if (pkt->l4_len != pl->hlen || pl->hlen > MSS_TCP_HDR_MAX - TCPOLEN_MSS) {
+		count_hook(c, hook, HC_mss_absent);
+		return 0;
+	}
+	pl->new_mss = pkt->tuple.family == 4 ? CHIMNEY_MSS_DEFAULT_V4 :
+					       CHIMNEY_MSS_DEFAULT_V6;
+	if (pl->limit < pl->new_mss)
+		pl->new_mss = pl->limit;
+	return 1;
+}
+
+/* ---- path-MTU signals (XDP) ---------------------------------------- */
+
+static __always_inline void pmtu_log_add(const struct pkt *pkt, __u32 mtu,
+					 const __be32 *dst)
+{
+	struct chimney_pmtu_log *log;
+	struct chimney_pmtu_ent *e;
+	__u32 zero = 0;
+
+	log = bpf_map_lookup_elem(&pmtu_log, &zero);
+	if (!log)
+		return;
+	/* Per-CPU ring: no atomics; `chimney stats` merges by time. */
+	e = &log->ent[log->head & (CHIMNEY_PMTU_LOG - 1)];
+	log->head++;
+	e->ktime_ns = bpf_ktime_get_ns();
+	e->mtu = mtu;
+	e->family = pkt->tuple.family;
+	__builtin_memcpy(e->reporter, pkt->tuple.saddr, 16);
+	__builtin_memcpy(e->dst, dst, 16);
+}
+
+/*
+ * ICMP type 3 code 4 carries the next-hop MTU in bytes 6-7; ICMPv6
+ * type 2 carries it in bytes 4-7. Both quote the packet that was too
+ * big; its destination says which path is narrow (zero when the quote
+ * is cut short). Copied out right after each bounds check, so the
+ * verifier never sees a maybe-NULL packet pointer.
+ */
+static __always_inline void pmtu_signal(void *data, void *data_end,
+					const struct pkt *pkt, __u64 *c)
+{
+	__u8 *p = data + (pkt->l4_off & MSS_OFF_MASK);
+	__be32 dst[4] = {};
+	__u32 mtu;
+
+	if ((void *)(p + 8) > data_end)
+		return;
+	if (pkt->tuple.proto == IPPROTO_ICMP) {
+		if (p[0] != ICMP_DEST_UNREACH || p[1] != ICMP_FRAG_NEEDED)
+			return;
+		count_global(c, GC_pmtu_frag_needed);
+		mtu = (__u32)p[6] << 8 | p[7];
+		/* quoted IPv4 header: daddr at 16 */
+		if ((void *)(p + 8 + 20) <= data_end)
+			__builtin_memcpy(dst, p + 8 + 16, 4);
+	} else if (pkt->tuple.proto == IPPROTO_ICMPV6) {
+		if (p[0] != ICMPV6_PKT_TOOBIG)
+			return;
+		count_global(c, GC_pmtu_pkt_too_big);
+		mtu = (__u32)p[4] << 24 | (__u32)p[5] << 16 |
+		      (__u32)p[6] << 8 | p[7];
+		/* quoted IPv6 header: daddr at 24 */
+		if ((void *)(p + 8 + 40) <= data_end)
+			__builtin_memcpy(dst, p + 8 + 24, 16);
+	} else {
+		return;
+	}
+	pmtu_log_add(pkt, mtu, dst);
+}
+
+/*
+ * The options an insertion moves up: hlen - 20, at most 36 (a header of
+ * 60 has no room). The barrier hides hlen's origin from clang, so the
+ * range checks stay in the code and the verifier sees [0, 36].
+ */
+static __always_inline __u64 mss_optlen(__u64 hlen)
+{
+	asm volatile("" : "+r"(hlen));
+	if (hlen <= MSS_TCP_HDR || hlen > MSS_TCP_HDR_MAX - TCPOLEN_MSS)
+		return 0;
+	return hlen - MSS_TCP_HDR;
+}
+
+/* ---- XDP ----------------------------------------------------------- */
+
+/*
+ * Is the TCP checksum field of this segment (l4_len bytes at l4_off)
+ * only its pseudo-header sum? Cheap when not: a full checksum almost
+ * never equals the pseudo-header sum, and only then is the segment
+ * summed, in 64-byte stack chunks (a SYN is one or two). A segment too
+ * long to sum here (> 1536 bytes) is taken as full.
+ */
+#define MSS_CSUM_CHUNK		64
+#define MSS_CSUM_CHUNKS		24
+
+static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
+					     const struct pkt *pkt,
+					     __u16 check, __u32 pseudo)
+{
+	__u8 buf[MSS_CSUM_CHUNK];
+	__u32 l4_off = pkt->l4_off, l4_len = pkt->l4_len, off, n;
+	__s64 sum = pseudo;
+	int k;
+
+	if (check != pseudo || l4_len > MSS_CSUM_CHUNK * MSS_CSUM_CHUNKS)
+		return MSS_CSUM_FULL;
+	for (k = 0; k < MSS_CSUM_CHUNKS; k++) {
+		off = k * MSS_CSUM_CHUNK;
+		if (off >= l4_len)
+			break;
+		n = l4_len - off;
+		if (n > MSS_CSUM_CHUNK)
+			n = MSS_CSUM_CHUNK;
+		/* 1..64, in a form the verifier keeps: the barrier stops
+		 * clang from dropping the mask it thinks is redundant. */
+		asm volatile("" : "+r"(n));
+		n = ((n - 1) & (MSS_CSUM_CHUNK - 1)) + 1;
+		__builtin_memset(buf, 0, sizeof(buf));
+		if (bpf_xdp_load_bytes(ctx, l4_off + off, buf, n))
+			return MSS_CSUM_FULL;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)buf, sizeof(buf), sum);
+		if (sum < 0)
+			return MSS_CSUM_FULL;
+	}
+	return csum_fold64(sum) == 0xffff ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
+}
+
+/* Lower the MSS value in place. */
+static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
+					   const struct pkt *pkt,
+					   const struct mss_plan *pl, int *kind)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *th = data + (pkt->l4_off & MSS_OFF_MASK), *p;
+	__u16 check, from, to;
+	__u32 at = pl->mss_at & 0x3f;
+
+	if ((void *)(th + MSS_TCP_HDR) > data_end)
+		return -1;
+	p = th + at;
+	if ((void *)(p + TCPOLEN_MSS) > data_end)
+		return -1;
+	check = *(__u16 *)(th + 16);
+	*kind = mss_xdp_csum_kind(ctx, pkt, check,
+				  mss_pseudo_sum(pkt, pkt->l4_len));
+	/* mss_xdp_csum_kind may call helpers: re-derive the pointers. */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	th = data + (pkt->l4_off & MSS_OFF_MASK);
+	if ((void *)(th + MSS_TCP_HDR) > data_end)
+		return -1;
+	p = th + at;
+	if ((void *)(p + TCPOLEN_MSS) > data_end)
+		return -1;
+	p[2] = pl->new_mss >> 8;
+	p[3] = pl->new_mss & 0xff;
+	if (*kind == MSS_CSUM_PARTIAL)
+		return 0;
+	from = mss_csum_word(bpf_htons(pl->old_mss), at + 2);
+	to = mss_csum_word(bpf_htons(pl->new_mss), at + 2);
+	*(__u16 *)(th + 16) = ~csum_fold64(csum_acc16((__u16)~check, from, to));
+	return 0;
+}
+
+/*
+ * Insert an MSS option after the base TCP header: trim any Ethernet
+ * padding and grow the frame by 4 bytes, move the options up, write the
+ * option, bump the data offset and the IP length.
+ */
+static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
+					  const struct mss_plan *pl, int *kind)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
+	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
+	__u32 old_len = pkt->l4_len, new_len = old_len + TCPOLEN_MSS;
+	__u8 opts[MSS_OPT_SPACE] = {};
+	__u16 check, w12_old, w12_new, opt0, opt1;
+	__u8 *th;
+	__u64 s;
+	int delta;
+
+	th = data + l4_off;
+	if ((void *)(th + MSS_TCP_HDR) > data_end)
+		return -1;
+	check = *(__u16 *)(th + 16);
+	w12_old = *(__u16 *)(th + 12);
+	if (optlen && bpf_xdp_load_bytes(ctx, l4_off + MSS_TCP_HDR, opts, optlen))
+		return -1;
+	*kind = mss_xdp_csum_kind(ctx, pkt, check,
+				  mss_pseudo_sum(pkt, old_len));
+
+	/* The whole frame, including fragments of a multi-buffer one:
+	 * trailing padding or anything else after the segment goes. */
+	delta = (int)(l4_off + hlen + TCPOLEN_MSS) -
+		(int)bpf_xdp_get_buff_len(ctx);
+	if (bpf_xdp_adjust_tail(ctx, delta))
+		return -1;
+	if (optlen && bpf_xdp_store_bytes(ctx, l4_off + MSS_TCP_HDR + TCPOLEN_MSS,
+				opts, optlen))
+		return -1;
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	th = data + l4_off;
+	if ((void *)(th + MSS_TCP_HDR + TCPOLEN_MSS) > data_end)
+		return -1;
+	th[20] = TCPOPT_MSS;
+	th[21] = TCPOLEN_MSS;
+	th[22] = pl->new_mss >> 8;
+	th[23] = pl->new_mss & 0xff;
+	th[12] += TCPOLEN_MSS << 2;	/* data offset, in 4-byte words */
+	w12_new = *(__u16 *)(th + 12);
+	opt0 = *(__u16 *)(th + 20);
+	opt1 = *(__u16 *)(th + 22);
+
+	if (*kind == MSS_CSUM_PARTIAL) {
+		*(__u16 *)(th + 16) = mss_pseudo_sum(pkt, new_len);
+	} else {
+		s = (__u16)~check;
+		s = csum_acc16(s, bpf_htons(old_len), bpf_htons(new_len));
+		s = csum_acc16(s, w12_old, w12_new);
+		s += opt0 + opt1;
+		*(__u16 *)(th + 16) = ~csum_fold64(s);
+	}
+
+	if (pkt->tuple.family == 4) {
+		struct iphdr *iph = data + l3_off;
+		__u16 from, to;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		from = iph->tot_len;
+		to = bpf_htons(bpf_ntohs(from) + TCPOLEN_MSS);
+		iph->tot_len = to;
+		iph->check = ~csum_fold64(csum_acc16((__u16)~iph->check,
+						     from, to));
+	} else {
+		struct ipv6hdr *ip6h = data + l3_off;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return -1;
+		ip6h->payload_len = bpf_htons(bpf_ntohs(ip6h->payload_len) +
+					      TCPOLEN_MSS);
+	}
+	pkt->l4_len = new_len;
+	pkt->ip_len += TCPOLEN_MSS;
+	pkt->pkt_len = l4_off + new_len;
+	return 0;
+}
+
+/*
+ * The SYN work in XDP, and the ICMP work, are global functions: the
+ * verifier checks a global function once, on its own, instead of once
+ * for every distinct state the parser can leave behind (which made this
+ * stage cost hundreds of thousands of verifier steps when inlined).
+ * Their arguments may be NULL as far as the verifier knows.
+ */
+__noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
+			   const struct chimney_config *cfg,
+			   struct chimney_counters *cnt)
+{
+	struct mss_plan pl = {};
+	int kind = MSS_CSUM_FULL, err;
+	void *data, *data_end;
+	__u64 *c = (__u64 *)cnt;
+
+	if (!ctx || !pkt || !cfg || !cnt)
+		return 0;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (!mss_decide(ctx, data, data_end, pkt, cfg, CHIMNEY_HOOK_RX, c, &pl))
+		return 0;
+	if (pl.res == MSS_OPT_FOUND)
+		err = mss_xdp_rewrite(ctx, pkt, &pl, &kind);
+	else
+		err = mss_xdp_insert(ctx, pkt, &pl, &kind);
+	if (err) {
+		count_hook(c, CHIMNEY_HOOK_RX, HC_mss_error);
+		return 0;
+	}
+	count_hook(c, CHIMNEY_HOOK_RX, pl.res == MSS_OPT_FOUND ?
+				       HC_mss_clamped : HC_mss_inserted);
+	if (kind == MSS_CSUM_PARTIAL)
+		count_hook(c, CHIMNEY_HOOK_RX, HC_mss_csum_partial);
+	return 0;
+}
+
+__noinline int mss_xdp_icmp(struct xdp_md *ctx, const struct pkt *pkt,
+			    struct chimney_counters *cnt)
+{
+	if (!ctx || !pkt || !cnt)
+		return 0;
+	pmtu_signal((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+		    pkt, (__u64 *)cnt);
+	return 0;
+}
+
+/*
+ * The stage in XDP: inbound SYN / SYN-ACK, and the path-MTU signals.
+ * Inline, this is a few tests for every other packet. The frame may
+ * change length; the caller re-reads data/data_end.
+ */
+static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
+				    const struct chimney_config *cfg, __u64 *c)
+{
+	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
+		if (pkt->flags & PKT_F_FRAG) {
+			if (pkt->tuple.proto == IPPROTO_TCP &&
+			    mss_enabled(cfg, CHIMNEY_HOOK_RX))
+				count_hook(c, CHIMNEY_HOOK_RX, HC_mss_fragment);
+			return;
+		}
+		if (pkt->tuple.proto == IPPROTO_ICMP ||
+		    pkt->tuple.proto == IPPROTO_ICMPV6)
+			mss_xdp_icmp(ctx, pkt, (struct chimney_counters *)c);
+		return;
+	}
+	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_RX))
+		mss_xdp_syn(ctx, pkt, cfg, (struct chimney_counters *)c);
+}
+
+/* ---- TC ------------------------------------------------------------ */
+
+static __always_inline int mss_tc_rewrite(struct __sk_buff *skb,
+					  const struct pkt *pkt,
+					  const struct mss_plan *pl)
+{
+	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, at = pl->mss_at & 0x3f;
+	__u16 new_be = bpf_htons(pl->new_mss);
+
+	if (bpf_skb_store_bytes(skb, l4_off + at + 2, &new_be, 2, 0))
+		return -1;
+	return bpf_l4_csum_replace(skb, l4_off + 16,
+				   mss_csum_word(bpf_htons(pl->old_mss), at + 2),
+				   mss_csum_word(new_be, at + 2), 2) ? -1 : 0;
+}
+
+static __always_inline int mss_tc_insert(struct __sk_buff *skb,
+					 struct pkt *pkt,
+					 const struct mss_plan *pl)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
+	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
+	__u32 old_len = pkt->l4_len, new_len = old_len + TCPOLEN_MSS;
+	__u8 opts[MSS_OPT_SPACE] = {};
+	__u8 opt[TCPOLEN_MSS] = { TCPOPT_MSS, TCPOLEN_MSS, pl->new_mss >> 8,
+				  pl->new_mss & 0xff };
+	__u16 w12_old, w12_new, ip_old, ip_new;
+	__u8 *th;
+
+	/* Egress frames carry no padding: anything after the TCP header
+	 * would be data, which xt_TCPMSS would not move either. */
+	if (skb->len != l4_off + old_len)
+		return 1;
+	th = data + l4_off;
+	if ((void *)(th + MSS_TCP_HDR) > data_end)
+		return -1;
+	w12_old = *(__u16 *)(th + 12);
+	w12_new = bpf_htons(bpf_ntohs(w12_old) + (TCPOLEN_MSS << 10));
+	if (optlen && bpf_skb_load_bytes(skb, l4_off + MSS_TCP_HDR, opts, optlen))
+		return -1;
+	if (pkt->tuple.family == 4) {
+		if (bpf_skb_load_bytes(skb, l3_off + 2, &ip_old, 2))
+			return -1;
+	} else {
+		if (bpf_skb_load_bytes(skb, l3_off + 4, &ip_old, 2))
+			return -1;
+	}
+	ip_new = bpf_htons(bpf_ntohs(ip_old) + TCPOLEN_MSS);
+
+	if (bpf_skb_change_tail(skb, skb->len + TCPOLEN_MSS, 0))
+		return -1;
+	if (optlen && bpf_skb_store_bytes(skb, l4_off + MSS_TCP_HDR + TCPOLEN_MSS, opts,
+				optlen, 0))
+		return -1;
+	if (bpf_skb_store_bytes(skb, l4_off + MSS_TCP_HDR, opt, sizeof(opt), 0) ||
+	    bpf_skb_store_bytes(skb, l4_off + 12, &w12_new, 2, 0))
+		return -1;
+	if (pkt->tuple.family == 4) {
+		if (bpf_skb_store_bytes(skb, l3_off + 2, &ip_new, 2, 0) ||
+		    bpf_l3_csum_replace(skb, l3_off + 10, ip_old, ip_new, 2))
+			return -1;
+	} else {
+		if (bpf_skb_store_bytes(skb, l3_off + 4, &ip_new, 2, 0))
+			return -1;
+	}
+	/* The length is in the pseudo-header: the one change a
+	 * CHECKSUM_PARTIAL field must see. The others are data. */
+	if (bpf_l4_csum_replace(skb, l4_off + 16, bpf_htons(old_len),
+				bpf_htons(new_len), BPF_F_PSEUDO_HDR | 2) ||
+	    bpf_l4_csum_replace(skb, l4_off + 16, w12_old, w12_new, 2) ||
+	    bpf_l4_csum_replace(skb, l4_off + 16, 0, *(__u32 *)opt, 4))
+		return -1;
+	pkt->l4_len = new_len;
+	pkt->ip_len += TCPOLEN_MSS;
+	pkt->pkt_len += TCPOLEN_MSS;
+	return 0;
+}
+
+/* The SYN work in TC, global for the same reason as mss_xdp_syn(). */
+__noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
+			  const struct chimney_config *cfg,
+			  struct chimney_counters *cnt)
+{
+	struct mss_plan pl = {};
+	void *data, *data_end;
+	__u64 *c = (__u64 *)cnt;
+	int err;
+
+	if (!skb || !pkt || !cfg || !cnt)
+		return 0;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (!mss_decide(skb, data, data_end, pkt, cfg, CHIMNEY_HOOK_TX, c, &pl))
+		return 0;
+	if (pl.res == MSS_OPT_FOUND) {
+		err = mss_tc_rewrite(skb, pkt, &pl);
+	} else {
+		err = mss_tc_insert(skb, pkt, &pl);
+		if (err > 0) {
+			count_hook(c, CHIMNEY_HOOK_TX, HC_mss_absent);
+			return 0;
+		}
+	}
+	if (err) {
+		count_hook(c, CHIMNEY_HOOK_TX, HC_mss_error);
+		return 0;
+	}
+	count_hook(c, CHIMNEY_HOOK_TX, pl.res == MSS_OPT_FOUND ?
+				       HC_mss_clamped : HC_mss_inserted);
+	return 0;
+}
+
+/*
+ * The stage in TC egress: outbound SYN / SYN-ACK. Helpers that change
+ * the packet invalidate packet pointers; the caller re-reads them.
+ */
+static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
+				   const struct chimney_config *cfg, __u64 *c)
+{
+	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
+		if ((pkt->flags & PKT_F_FRAG) &&
+		    pkt->tuple.proto == IPPROTO_TCP &&
+		    mss_enabled(cfg, CHIMNEY_HOOK_TX))
+			count_hook(c, CHIMNEY_HOOK_TX, HC_mss_fragment);
+		return;
+	}
+	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_TX))
+		mss_tc_syn(skb, pkt, cfg, (struct chimney_counters *)c);
+}
+
+#endif /* CHIMNEY_BPF_MSS_H */

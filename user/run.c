@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * chimney run: the daemon. It sweeps stale flows out of every instance's
+ * flow table, retires CPUs that left cpus= once no active flow uses
+ * them, and serves Prometheus metrics.
+ *
+ * The data plane never depends on it: the programs, their maps and
+ * their counters live in the kernel and in pins. Everything the daemon
+ * counts (expiries, evictions, sweeps) lives in each instance's pinned
+ * flow_stats map too, so `kill -9` loses nothing and a restart adopts
+ * the pinned state as it is. One daemon serves an instance at a time:
+ * it holds a lock (flock) on the instance's pin directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+
+#include "chimney.h"
+#include "config.h"
+#include "conffile.h"
+#include "flowtab.h"
+#include "log.h"
+#include "run.h"
+
+#define RESCAN_NS	2000000000ULL	/* look for new / gone instances */
+#define IV_MIN		0.1		/* sweep interval bounds, seconds */
+#define IV_MAX		10.0
+#define FULL_PCT	90		/* occupancy warning */
+#define FULL_REWARN_NS	60000000000ULL
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+struct run_opts {
+	const char *netns;	/* -n: only this namespace */
+	const char *config;
+	const char *metrics;
+	bool once;
+	bool check;
+	bool json;
+	/* --config: serve exactly the file's interfaces */
+	struct conf_file cf;
+	bool have_cf;
+};
+
+static __u32 pin_id(const char *dir, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+static void inst_free(struct run_inst *ri)
+{
+	maps_close(&ri->m);
+	flow_query_close(ri->q);
+	if (ri->lock_fd >= 0)
+		close(ri->lock_fd);	/* drops the flock */
+	free(ri);
+}
+
+/*
+ * Take over one pinned instance: lock it, open its maps, set up the
+ * exact occupancy count. 1 when it is not (yet) ours to serve.
+ */
+static int inst_adopt(const char *netns, const char *ifname,
+		      struct run_inst **out)
+{
+	struct chimney_ctx ctx = { .netns = netns, .ifname = ifname };
+	struct chimney_flow_stats st = {};
+	struct run_inst *ri;
+	char path[PATH_MAX];
+	struct stat sb;
+	int err;
+
+	ri = calloc(1, sizeof(*ri));
+	if (!ri)
+		return -ENOMEM;
+	ri->lock_fd = -1;
+	maps_init(&ri->m);
+	snprintf(ri->netns, sizeof(ri->netns), "%s", netns ? netns : "");
+	snprintf(ri->ifname, sizeof(ri->ifname), "%s", ifname);
+	err = pin_dir_path(ri->pin_dir, sizeof(ri->pin_dir), netns, ifname);
+	if (err)
+		goto fail;
+	/* attach pins the cpumap program last: before that, an attach is
+	 * still in progress */
+	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_CPUMAP_PROG);
+	if (stat(path, &sb)) {
+		err = 1;
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_FLOWS);
+	if (stat(path, &sb)) {
+		err = 3;
+		goto fail;
+	}
+	ri->lock_fd = open(ri->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ri->lock_fd < 0) {
+		err = 1;
+		goto fail;
+	}
+	if (flock(ri->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? 2 : -errno;
+		goto fail;
+	}
+	ri->config_id = pin_id(ri->pin_dir, PIN_CONFIG);
+	memcpy(ctx.pin_dir, ri->pin_dir, sizeof(ctx.pin_dir));
+	err = maps_open_pinned(&ctx, &ri->m);
+	if (err)
+		goto fail;
+	ri->q = flow_query_open(ri->pin_dir);
+	{
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(ri->m.flows, &info, &len))
+			ri->size = info.max_entries;
+	}
+	flow_stats_read(ri->m.flow_stats, &st);
+	pr_info("%s/%s: adopted: flow table of %u, %llu sweeps and %llu expiries so far%s\n",
+		run_inst_ns(ri), ifname, ri->size,
+		(unsigned long long)st.flow_sweeps,
+		(unsigned long long)flow_stats_expired_total(&st),
+		ri->q ? "" : " (occupancy counted while sweeping)");
+	*out = ri;
+	return 0;
+fail:
+	inst_free(ri);
+	return err;
+}
+
+struct rescan_arg {
+	struct run_state *rs;
+	const struct run_opts *o;
+	int err;
+};
+
+static struct run_inst *inst_find(struct run_state *rs, const char *netns,
+				  const char *ifname)
+{
+	struct run_inst *ri;
+
+	for (ri = rs->list; ri; ri = ri->next)
+		if (!strcmp(ri->netns, netns ? netns : "") &&
+		    !strcmp(ri->ifname, ifname))
+			return ri;
+	return NULL;
+}
+
+/* Whether an instance was reported as not served already; notes it. */
+static bool noted(struct run_state *rs, const char *netns, const char *ifname)
+{
+	char name[PATH_MAX], **tmp;
+	int i;
+
+	snprintf(name, sizeof(name), "%s/%s", netns ? netns : "", ifname);
+	for (i = 0; i < rs->nnoted; i++)
+		if (!strcmp(rs->noted[i], name))
+			return true;
+	tmp = realloc(rs->noted, (rs->nnoted + 1) * sizeof(*tmp));
+	if (tmp) {
+		rs->noted = tmp;
+		rs->noted[rs->nnoted] = strdup(name);
+		if (rs->noted[rs->nnoted])
+			rs->nnoted++;
+	}
+	return false;
+}
+
+static bool wanted(const struct run_opts *o, const char *netns,
+		   const char *ifname)
+{
+	int i;
+
+	if (o->netns && (!netns || strcmp(o->netns, netns)))
+		return false;
+	if (!o->have_cf)
+		return true;
+	for (i = 0; i < o->cf.n; i++) {
+		const struct conf_iface *ci = &o->cf.ifs[i];
+
+		if (!strcmp(ci->ifname, ifname) &&
+		    !strcmp(ci->netns ? ci->netns : "", netns ? netns : ""))
+			return true;
+	}
+	return false;
+}
+
+static int rescan_one(const char *netns, const char *ifname, void *p)
+{
+	struct rescan_arg *a = p;
+	struct run_inst *ri;
+	int err;
+
+	if (!wanted(a->o, netns, ifname))
+		return 0;
+	ri = inst_find(a->rs, netns, ifname);
+	if (ri) {
+		char dir[PATH_MAX];
+
+		pin_dir_path(dir, sizeof(dir), netns, ifname);
+		/* Same maps as when adopted, or a re-attach: start over. */
+		if (pin_id(dir, PIN_CONFIG) == ri->config_id)
+			ri->seen = true;
+		return 0;
+	}
+	err = inst_adopt(netns, ifname, &ri);
+	if (err == 2 || err == 3) {
+		/* said once per instance, not at every rescan */
+		if (!noted(a->rs, netns, ifname))
+			pr_warn(err == 2 ?
+				"%s/%s: served by another chimney run; left alone\n" :
+				"%s/%s: no flow table pinned (attached by an older chimney?): not served\n",
+				netns ? netns : CHIMNEY_DEFAULT_NS, ifname);
+		return 0;
+	}
+	if (err)
+		return 0;	/* not ready, or said why */
+	ri->seen = true;
+	pthread_mutex_lock(&a->rs->lock);
+	ri->next = a->rs->list;
+	a->rs->list = ri;
+	a->rs->ninst++;
+	pthread_mutex_unlock(&a->rs->lock);
+	return 0;
+}
+
+/* Adopt new instances, let go of detached or re-attached ones. */
+static void rescan(struct run_state *rs, const struct run_opts *o)
+{
+	struct rescan_arg a = { .rs = rs, .o = o };
+	struct run_inst **pp, *ri;
+
+	for (ri = rs->list; ri; ri = ri->next)
+		ri->seen = false;
+	for_each_instance(rescan_one, &a);
+	pthread_mutex_lock(&rs->lock);
+	for (pp = &rs->list; (ri = *pp);) {
+		if (ri->seen) {
+			pp = &ri->next;
+			continue;
+		}
+		pr_info("%s/%s: detached or re-attached: let go\n",
+			run_inst_ns(ri), ri->ifname);
+		*pp = ri->next;
+		rs->ninst--;
+		inst_free(ri);
+	}
+	pthread_mutex_unlock(&rs->lock);
+}
+
+/*
+ * Warn when the table is full: above FULL_PCT, or evicting. The kernel's
+ * LRU keeps some free entries per CPU and starts evicting before the
+ * count reaches the size (noticeably in small tables), so an eviction
+ * since the last sweep means full too. Again every minute while it is.
+ */
+static void check_full(struct run_inst *ri, const struct sweep_result *r)
+{
+	__u64 now = mono_ns(), pct, ev;
+
+	if (!r->size)
+		return;
+	pct = r->entries * 100 / r->size;
+	ev = ri->have_evictions && r->evictions > ri->evictions ?
+	     r->evictions - ri->evictions : 0;
+	ri->evictions = r->evictions;
+	ri->have_evictions = true;
+	if (pct > FULL_PCT || ev) {
+		if (!ri->full || now - ri->warned_at > FULL_REWARN_NS) {
+			pr_warn("%s/%s: flow table full: %llu%% of %llu entries in use, %llu flows evicted since the last sweep (%llu in all); raise flow.size or shorten flow.timeout.*\n",
+				run_inst_ns(ri), ri->ifname,
+				(unsigned long long)pct,
+				(unsigned long long)r->size,
+				(unsigned long long)ev,
+				(unsigned long long)r->evictions);
+			ri->warned_at = now;
+		}
+		ri->full = true;
+	} else if (ri->full && pct < FULL_PCT - 10) {
+		pr_info("%s/%s: flow table back to %llu%%, no evictions\n",
+			run_inst_ns(ri), ri->ifname, (unsigned long long)pct);
+		ri->full = false;
+	}
+}
+
+struct sweep_totals {
+	__u64 scanned, expired;
+	__u32 min_timeout_ms;
+	bool full;
+};
+
+static int sweep_inst(struct run_inst *ri, struct sweep_result *r,
+		      struct sweep_totals *t)
+{
+	struct chimney_config cfg;
+	__u32 zero = 0;
+	int err, i;
+
+	if (bpf_map_lookup_elem(ri->m.config, &zero, &cfg))
+		return -errno;
+	err = flow_sweep(&ri->m, ri->q, &cfg, r);
+	if (err) {
+		pr_warn("%s/%s: sweep failed: %s\n", run_inst_ns(ri),
+			ri->ifname, strerror(-err));
+		return err;
+	}
+	/* CPUs dropped from cpus= that no active flow still uses */
+	if (r->walk_ok)
+		steer_retire_cpus(&ri->m, r->busy_cpu);
+	check_full(ri, r);
+	pr_debug("%s/%s: swept %llu flows in %.1f ms: %llu expired, %llu left, %llu evictions so far\n",
+		 run_inst_ns(ri), ri->ifname, (unsigned long long)r->scanned,
+		 r->duration_ns / 1e6, (unsigned long long)r->expired_total,
+		 (unsigned long long)r->entries,
+		 (unsigned long long)r->evictions);
+	t->scanned += r->scanned;
+	t->expired += r->expired_total;
+	t->full |= ri->full;
+	for (i = 0; i < FLOW_ST_MAX; i++)
+		if (cfg.flow_timeout_ms[i] < t->min_timeout_ms)
+			t->min_timeout_ms = cfg.flow_timeout_ms[i];
+	return 0;
+}
+
+/*
+ * The next interval. A flow expires at most one interval late, so the
+ * ceiling is half the shortest timeout (and IV_MAX). Within that, the
+ * daemon sweeps twice as often after a sweep that expired much (an
+ * eighth of what it scanned: a burst of flows is ending, or the table
+ * is filling), relaxes by half when nothing expired, and hurries while
+ * a table is nearly full, when each expiry spares an eviction.
+ */
+static double next_interval(double iv, const struct sweep_totals *t)
+{
+	double max = t->min_timeout_ms / 2000.0;
+
+	if (max > IV_MAX)
+		max = IV_MAX;
+	if (max < IV_MIN)
+		max = IV_MIN;
+	if (t->full || (t->expired && t->expired * 8 >= t->scanned))
+		iv /= 2;
+	else if (!t->expired)
+		iv *= 1.5;
+	if (iv > max)
+		iv = max;
+	if (iv < IV_MIN)
+		iv = IV_MIN;
+	return iv;
+}
+
+static void sleep_interruptible(double secs)
+{
+	struct timespec ts;
+	double step;
+
+	while (secs > 0 && !stop) {
+		step = secs > 0.1 ? 0.1 : secs;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1e9;
+		nanosleep(&ts, NULL);
+		secs -= step;
+	}
+}
+
+static void list_free(struct run_state *rs)
+{
+	struct run_inst *ri;
+
+	pthread_mutex_lock(&rs->lock);
+	while ((ri = rs->list)) {
+		rs->list = ri->next;
+		inst_free(ri);
+	}
+	rs->ninst = 0;
+	while (rs->nnoted)
+		free(rs->noted[--rs->nnoted]);
+	free(rs->noted);
+	rs->noted = NULL;
+	pthread_mutex_unlock(&rs->lock);
+}
+
+/*
+ * --config: attach every interface of the file (attach again updates
+ * the config of one already attached, so a restart is harmless). All or
+ * nothing like attach itself: when one fails, the ones this run newly
+ * attached are detached again.
+ */
+static int attach_file(const struct run_opts *o)
+{
+	bool *fresh;
+	int i, j, err = 0;
+
+	fresh = calloc(o->cf.n, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	for (i = 0; i < o->cf.n; i++) {
+		const struct conf_iface *ci = &o->cf.ifs[i];
+		struct chimney_ctx ctx = { .netns = ci->netns,
+					   .ifname = ci->ifname };
+		char *argv[8 + 64];
+		int argc = 0, kv0;
+
+		if (ci->n > 64) {
+			pr_err("run: %s: too many keys\n", ci->ifname);
+			err = -E2BIG;
+			break;
+		}
+		pin_dir_path(ctx.pin_dir, sizeof(ctx.pin_dir), ci->netns,
+			     ci->ifname);
+		fresh[i] = !instance_exists(&ctx);
+		argv[argc++] = "attach";
+		if (ci->netns) {
+			argv[argc++] = "-n";
+			argv[argc++] = ci->netns;
+		}
+		if (ci->mode) {
+			argv[argc++] = "--mode";
+			argv[argc++] = ci->mode;
+		}
+		argv[argc++] = ci->ifname;
+		kv0 = argc;
+		for (j = 0; j < ci->n; j++) {
+			if (asprintf(&argv[argc], "%s=%s", ci->lines[j].key,
+				     ci->lines[j].val) < 0) {
+				err = -ENOMEM;
+				break;
+			}
+			argc++;
+		}
+		argv[argc] = NULL;
+		if (!err) {
+			/* the same code path as `chimney attach` */
+			optind = 0;
+			if (cmd_attach(argc, argv))
+				err = -EINVAL;
+			ns_restore();
+		}
+		for (j = kv0; j < argc; j++)
+			free(argv[j]);
+		if (err) {
+			pr_err("run: attaching %s%s%s (line %d of %s) failed\n",
+			       ci->netns ? ci->netns : "", ci->netns ? "/" : "",
+			       ci->ifname, ci->line, o->config);
+			break;
+		}
+	}
+	for (j = 0; err && j < i; j++) {
+		const struct conf_iface *ci = &o->cf.ifs[j];
+		char *argv[5];
+		int argc = 0;
+
+		if (!fresh[j])
+			continue;
+		argv[argc++] = "detach";
+		if (ci->netns) {
+			argv[argc++] = "-n";
+			argv[argc++] = ci->netns;
+		}
+		argv[argc++] = ci->ifname;
+		argv[argc] = NULL;
+		optind = 0;
+		cmd_detach(argc, argv);
+		ns_restore();
+	}
+	free(fresh);
+	return err;
+}
+
+/* --once: one sweep of every instance, a line (or object) each. */
+static int run_once(struct run_state *rs, const struct run_opts *o)
+{
+	struct json_object *arr = o->json ? json_object_new_array() : NULL;
+	struct sweep_totals t = { .min_timeout_ms = ~0U };
+	struct sweep_result *r;
+	struct run_inst *ri;
+	int ret = 0, i;
+
+	r = malloc(sizeof(*r));
+	if (!r)
+		return 1;
+	for (ri = rs->list; ri; ri = ri->next) {
+		if (sweep_inst(ri, r, &t)) {
+			ret = 1;
+			continue;
+		}
+		if (arr) {
+			struct json_object *jo = json_object_new_object();
+			struct json_object *ex = json_object_new_object();
+
+			json_object_object_add(jo, "netns", json_object_new_string(run_inst_ns(ri)));
+			json_object_object_add(jo, "ifname", json_object_new_string(ri->ifname));
+			json_object_object_add(jo, "scanned", json_object_new_int64(r->scanned));
+			for (i = 0; i < FLOW_ST_MAX; i++)
+				json_object_object_add(ex, flow_state_names[i],
+						       json_object_new_int64(r->expired[i]));
+			json_object_object_add(jo, "expired", ex);
+			json_object_object_add(jo, "entries", json_object_new_int64(r->entries));
+			json_object_object_add(jo, "size", json_object_new_int64(r->size));
+			json_object_object_add(jo, "evictions", json_object_new_int64(r->evictions));
+			json_object_object_add(jo, "duration_ms",
+					       json_object_new_double(r->duration_ns / 1e6));
+			json_object_array_add(arr, jo);
+			continue;
+		}
+		printf("%s/%s: swept %llu flows in %.1f ms: expired %llu (",
+		       run_inst_ns(ri), ri->ifname,
+		       (unsigned long long)r->scanned, r->duration_ns / 1e6,
+		       (unsigned long long)r->expired_total);
+		for (i = 0; i < FLOW_ST_MAX; i++)
+			printf("%s%s %llu", i ? ", " : "", flow_state_names[i],
+			       (unsigned long long)r->expired[i]);
+		printf("); %llu of %llu entries left; %llu evictions so far\n",
+		       (unsigned long long)r->entries,
+		       (unsigned long long)r->size,
+		       (unsigned long long)r->evictions);
+	}
+	if (arr) {
+		printf("%s\n", json_object_to_json_string_ext(arr,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+	free(r);
+	return ret;
+}
+
+static const char *run_usage =
+	"Usage: chimney [-n NETNS] run [--config FILE [--check]] [--metrics ADDR:PORT|off]\n"
+	"                             [--once [--json]]\n"
+	"\n"
+	"The daemon: expires stale flows from every instance's flow table by\n"
+	"state-specific idle timeouts (flow.timeout.*), counts expiries by reason\n"
+	"and LRU evictions, warns when a table is full (above 90%, or evicting),\n"
+	"retires CPUs dropped from cpus= once no active flow uses them, and\n"
+	"serves Prometheus metrics.\n"
+	"Everything it counts is kept in pinned maps: the data plane and the\n"
+	"counts survive `kill -9`, and a restart carries on.\n"
+	"\n"
+	"Without --config it adopts every instance pinned under " CHIMNEY_PIN_ROOT ",\n"
+	"in every namespace, as they come and go.\n"
+	"\n"
+	"  -c, --config FILE     attach the interfaces FILE names, with their keys\n"
+	"                        (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE,\n"
+	"                        the keys of attach/set, plus mode = native|skb), and\n"
+	"                        serve those; a bad file attaches nothing\n"
+	"  -m, --metrics ADDR    listen on ADDR:PORT, [ADDR6]:PORT or PORT for\n"
+	"                        GET /metrics; default 127.0.0.1:9477 (loopback);\n"
+	"                        off: no listener\n"
+	"      --check           with --config: check FILE, attach nothing, exit\n"
+	"      --once            sweep every instance once, print what happened, exit\n"
+	"      --json            with --once: JSON\n"
+	"  -n, --netns NS        only instances in NS; the metrics listener is in NS\n"
+	"  -h, --help            this help\n";
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "metrics", required_argument, NULL, 'm' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct run_opts o = { .netns = opt_netns, .json = opt_json,
+			      .metrics = "127.0.0.1:9477" };
+	struct run_state rs = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.interval = 1.0 };
+	struct metrics_server *ms = NULL;
+	struct sweep_result *r = NULL;
+	struct run_inst *ri;
+	__u64 next_scan = 0;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "c:m:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'm':
+			o.metrics = optarg;
+			break;
+		case 'o':
+			o.once = true;
+			break;
+		case 'C':
+			o.check = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'n':
+			o.netns = optarg;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 0;
+		default:
+			return bad_option("run", argv);
+		}
+	}
+	if (optind != argc) {
+		pr_err("run: unexpected argument '%s'\n", argv[optind]);
+		fputs(run_usage, stderr);
+		return 1;
+	}
+	if (require_root("run") || bpffs_ensure())
+		return 1;
+	if (o.netns) {
+		if (!strcmp(o.netns, CHIMNEY_DEFAULT_NS)) {
+			pr_err("'%s' is reserved for the root namespace; omit -n\n",
+			       CHIMNEY_DEFAULT_NS);
+			return 1;
+		}
+		if (ns_enter(o.netns))
+			return 1;
+		ns_restore();
+	}
+	if (o.check && !o.config) {
+		pr_err("run: --check checks a --config FILE\n");
+		return 1;
+	}
+	if (metrics_addr_check(o.metrics))
+		return 1;
+	/* The whole file is checked before anything is attached. */
+	if (o.config) {
+		if (conf_load(o.config, o.netns, &o.cf))
+			return 1;
+		o.have_cf = true;
+		if (o.check) {
+			printf("%s: %d interface%s, every key valid\n", o.config,
+			       o.cf.n, o.cf.n == 1 ? "" : "s");
+			ret = 0;
+			goto out;
+		}
+		if (attach_file(&o))
+			goto out;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	rescan(&rs, &o);
+	if (o.once) {
+		ret = run_once(&rs, &o);
+		goto out;
+	}
+	if (strcmp(o.metrics, "off")) {
+		/* -n: the listener lives in that namespace */
+		if (ns_enter(o.netns))
+			goto out;
+		ms = metrics_start(&rs, o.metrics);
+		ns_restore();
+		if (!ms)
+			goto out;
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		goto out;
+	pr_info("run: serving %d instance%s%s%s\n", rs.ninst,
+		rs.ninst == 1 ? "" : "s", o.netns ? " in namespace " : "",
+		o.netns ? o.netns : "");
+
+	while (!stop) {
+		struct sweep_totals t = { .min_timeout_ms = ~0U };
+		__u64 now = mono_ns();
+
+		if (now >= next_scan) {
+			rescan(&rs, &o);
+			next_scan = now + RESCAN_NS;
+		}
+		for (ri = rs.list; ri && !stop; ri = ri->next)
+			sweep_inst(ri, r, &t);
+		if (!rs.ninst)
+			t.min_timeout_ms = RESCAN_NS / 1000000 * 2;
+		rs.interval = next_interval(rs.interval, &t);
+		sleep_interruptible(rs.interval);
+	}
+	pr_info("run: stopping; the data plane carries on without the daemon\n");
+	ret = 0;
+out:
+	metrics_stop(ms);
+	list_free(&rs);
+	free(r);
+	if (o.have_cf)
+		conf_free(&o.cf);
+	return ret;
+}
