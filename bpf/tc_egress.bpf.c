@@ -83,8 +83,10 @@ int chimney_tc(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 
 	/* stage: flow table update, tx side (lib/flow.h) */
-	flow_tx(&pkt, cfg, (struct chimney_counters *)c, segs > 1 ? segs : 1,
-		segs > 1 ? gso_wire_bytes(skb, &pkt, segs) : skb->len);
+	if (cfg->flow_on)
+		flow_tx(&pkt, cfg, (struct chimney_counters *)c,
+			segs > 1 ? segs : 1,
+			segs > 1 ? gso_wire_bytes(skb, &pkt, segs) : skb->len);
 
 	return TC_ACT_UNSPEC;
 }
