@@ -26,7 +26,9 @@
  * at least 2 that does not run past the data offset, and MSS must be
  * exactly 4 bytes and appear once. Anything else is counted as malformed
  * and left alone: unlike xt_TCPMSS, which steps over bad lengths one byte
- * at a time and may rewrite or insert behind them.
+ * at a time and may rewrite or insert behind them. The layouts the
+ * common stacks send (Linux, Windows, macOS) are recognized whole, with a
+ * few compares; every other layout is walked option by option.
  *
  * No MSS option: as xt_TCPMSS, one is inserted right after the base
  * header, with min(clamp, 536) for IPv4 or min(clamp, 1220) for IPv6
@@ -101,7 +103,7 @@ static __always_inline int mss_enabled(const struct chimney_config *cfg,
 
 /* ---- one's complement arithmetic (RFC 1071, RFC 1624) -------------- */
 
-static __always_inline __u32 csum_fold64(__u64 s)
+static __always_inline __u32 mss_csum_fold(__u64 s)
 {
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);
@@ -138,11 +140,11 @@ static __always_inline __u32 mss_pseudo_sum(const struct pkt *pkt,
 	 * each add one 16-bit word. */
 	s += bpf_htons(IPPROTO_TCP);
 	s += bpf_htons((__u16)l4_len);
-	return csum_fold64(s);
+	return mss_csum_fold(s);
 }
 
 /* Add the change of one 16-bit word to an unfolded running sum. */
-static __always_inline __u64 csum_acc16(__u64 s, __u16 from, __u16 to)
+static __always_inline __u64 mss_csum_acc16(__u64 s, __u16 from, __u16 to)
 {
 	return s + (__u16)~from + to;
 }
@@ -581,7 +583,7 @@ static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 		if (sum < 0)
 			return MSS_CSUM_FULL;
 	}
-	return csum_fold64(sum) == 0xffff ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
+	return mss_csum_fold(sum) == 0xffff ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
 }
 
 /* Lower the MSS value in place. */
@@ -618,7 +620,7 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 		return 0;
 	from = mss_csum_word(bpf_htons(pl->old_mss), at + 2);
 	to = mss_csum_word(bpf_htons(pl->new_mss), at + 2);
-	*(__u16 *)(th + 16) = ~csum_fold64(csum_acc16((__u16)~check, from, to));
+	*(__u16 *)(th + 16) = ~mss_csum_fold(mss_csum_acc16((__u16)~check, from, to));
 	return 0;
 }
 
@@ -679,10 +681,10 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		*(__u16 *)(th + 16) = mss_pseudo_sum(pkt, new_len);
 	} else {
 		s = (__u16)~check;
-		s = csum_acc16(s, bpf_htons(old_len), bpf_htons(new_len));
-		s = csum_acc16(s, w12_old, w12_new);
+		s = mss_csum_acc16(s, bpf_htons(old_len), bpf_htons(new_len));
+		s = mss_csum_acc16(s, w12_old, w12_new);
 		s += opt0 + opt1;
-		*(__u16 *)(th + 16) = ~csum_fold64(s);
+		*(__u16 *)(th + 16) = ~mss_csum_fold(s);
 	}
 
 	if (pkt->tuple.family == 4) {
@@ -694,7 +696,7 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		from = iph->tot_len;
 		to = bpf_htons(bpf_ntohs(from) + TCPOLEN_MSS);
 		iph->tot_len = to;
-		iph->check = ~csum_fold64(csum_acc16((__u16)~iph->check,
+		iph->check = ~mss_csum_fold(mss_csum_acc16((__u16)~iph->check,
 						     from, to));
 	} else {
 		struct ipv6hdr *ip6h = data + l3_off;

@@ -76,7 +76,7 @@
 	X(mss_no_rule,		"No rule applies: no prefix match, and no mss/mtu, or mss=auto found no route MTU") \
 	X(mss_fragment,		"TCP fragments skipped by the clamp (no whole header to read)") \
 	X(mss_error,		"A helper failed while rewriting the segment (it passes as the helper left it)") \
-	X(mss_csum_partial,	"Rewritten in XDP with the checksum field holding only the pseudo-header sum (CHECKSUM_PARTIAL from a local sender): field left for the stack to finish")
+	X(mss_csum_partial,	"XDP only: rewritten with the checksum field holding only the pseudo-header sum (CHECKSUM_PARTIAL from a local sender), left for the stack to finish")
 
 /*
  * X(name, help) - path-MTU signals seen on ingress (XDP): what the

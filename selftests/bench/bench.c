@@ -250,6 +250,45 @@ static int expect_ipv4_syn_1360(const struct pb *in, __u8 *out, __u32 *out_len)
 	return expect_syn(4, 1360, out, out_len);
 }
 
+/*
+ * A layout no common stack sends, so the clamp walks it option by
+ * option (9 steps): options=[NOP*5, Timestamp, SAckOK, WScale, MSS 1460]
+ */
+static void build_syn_walk_mss(struct pb *b, __u16 mss)
+{
+	const __u8 opts[24] = { 1, 1, 1, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+				4, 2, 3, 3, 7, 2, 4, mss >> 8, mss & 0xff };
+	__u8 *th;
+
+	pb_eth(b, NULL, NULL, 0);
+	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
+	th = (__u8 *)pb_tcp(b, 40000, 80, PB_TCP_SYN);
+	pb_raw(b, opts, sizeof(opts));
+	if (th)
+		th[12] = (20 + sizeof(opts)) / 4 << 4;
+}
+
+static void build_ipv4_syn_walk(struct pb *b)
+{
+	build_syn_walk_mss(b, 1460);
+}
+
+static int expect_ipv4_syn_walk_1360(const struct pb *in, __u8 *out,
+				     __u32 *out_len)
+{
+	static struct pb b;
+	int err;
+
+	pb_init(&b);
+	build_syn_walk_mss(&b, 1360);
+	err = pb_finish(&b);
+	if (err || b.len > *out_len)
+		return err ? err : -ENOSPC;
+	memcpy(out, b.buf, b.len);
+	*out_len = b.len;
+	return 0;
+}
+
 static int expect_ipv6_syn_1340(const struct pb *in, __u8 *out, __u32 *out_len)
 {
 	return expect_syn(6, 1340, out, out_len);
@@ -510,7 +549,9 @@ static const struct scenario scenarios[] = {
 	/*
 	 * MSS clamping (bpf/lib/mss.h). Non-SYN traffic with clamping on
 	 * against the same frame with it off; a SYN clamped against the
-	 * same SYN parsed only. The budgets are issue 5's acceptance.
+	 * same SYN parsed only: Linux's option layout (recognized whole),
+	 * and one no stack sends (walked option by option). The budgets
+	 * are issue 5's acceptance.
 	 * BPF_PROG_TEST_RUN repeats on its own output: the check run
 	 * rewrites 1460 to the clamp, and the timed repetitions then find
 	 * the MSS at the clamp, so they time everything but the 2-byte
@@ -548,6 +589,26 @@ static const struct scenario scenarios[] = {
 		.expect = expect_ipv4_syn_1360,
 		.counters = { "rx_ipv4", "rx_tcp", "rx_mss_syn", "rx_mss_clamped" },
 		.budget_ns = 30,
+	},
+	{
+		.name = "syn-walk-parse",
+		.desc = "IPv4 SYN, MSS last behind 8 other options, clamping off",
+		.prog = PROG_XDP_INGRESS,
+		.build = build_ipv4_syn_walk,
+		.baseline = ACCEPT_SCENARIO,
+		.verdict = XDP_PASS,
+		.counters = { "rx_ipv4", "rx_tcp" },
+	},
+	{
+		.name = "mss-syn-walk",
+		.desc = "mss=1360: the same SYN, its 9 options walked one by one",
+		.prog = PROG_XDP_INGRESS,
+		.build = build_ipv4_syn_walk,
+		.config = { "mss=1360" },
+		.baseline = "syn-walk-parse",
+		.verdict = XDP_PASS,
+		.expect = expect_ipv4_syn_walk_1360,
+		.counters = { "rx_ipv4", "rx_tcp", "rx_mss_syn", "rx_mss_clamped" },
 	},
 	{
 		.name = "syn6-parse",
