@@ -37,14 +37,21 @@ USER_OBJS	:= $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # Everything but main(): shared with the unit runner and the bench.
 LIB_OBJS	:= $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
+# The test library (the packet builder): linked into the unit runner, the
+# bench and the test tools, whose sources see it with TEST_CFLAGS.
+TESTLIB_SRCS	:= $(wildcard selftests/lib/*.c)
+TESTLIB_OBJS	:= $(patsubst selftests/lib/%.c,$(BUILD)/testlib/%.o,$(TESTLIB_SRCS))
+TEST_CFLAGS	= $(CFLAGS) -Iselftests/lib
+
 UNIT_SRCS	:= $(wildcard selftests/unit/*.c)
 UNIT_OBJS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 BENCH_BPF	:= $(BUILD)/xdp_null.bpf.o
-BENCH_SRCS	:= $(wildcard selftests/bench/*.c)
+# xdp_null.bpf.c is the bench's BPF program (rule below), not host code.
+BENCH_SRCS	:= $(filter-out %.bpf.c,$(wildcard selftests/bench/*.c))
 BENCH_OBJS	:= $(patsubst selftests/bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 
 # Test tools (raw-socket injectors and the like): one C file each, built
-# with the unit tests' packet builder.
+# with the test library.
 TOOL_SRCS	:= $(wildcard selftests/tools/*.c)
 TOOLS		:= $(patsubst selftests/tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
@@ -65,7 +72,7 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 
 all: $(PROGS)
 
-$(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench:
+$(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench $(BUILD)/testlib:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
@@ -89,29 +96,33 @@ $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/testlib/%.o: selftests/lib/%.c | $(BUILD)/testlib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
 $(BUILD)/unit/%.o: selftests/unit/%.c | $(BUILD)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/%.o: selftests/bench/%.c | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
 $(BUILD)/chimney: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/unit_runner: $(UNIT_OBJS) $(LIB_OBJS)
+$(BUILD)/unit_runner: $(UNIT_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/chimney-bench: $(BENCH_OBJS) $(LIB_OBJS)
+$(BUILD)/chimney-bench: $(BENCH_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(BUILD)/unit/pkt_builder.o | $(BUILD)
+$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(TESTLIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iselftests/unit $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \

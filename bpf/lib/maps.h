@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Maps shared by both hooks. Each .bpf.c includes this, so each object
- * declares them; `chimney attach` loads the XDP object first and hands
- * its map fds to the TC object (bpf_map__reuse_fd), so one interface
- * has exactly one set, pinned under /sys/fs/bpf/chimney/<ns>/<if>/.
+ * declares them; `chimney attach` loads the TC object first, which
+ * creates them all, and hands their fds to the XDP and cpumap objects
+ * (bpf_map__reuse_fd), so one interface has exactly one set, pinned
+ * under /sys/fs/bpf/chimney/<ns>/<if>/.
  */
 #ifndef CHIMNEY_BPF_MAPS_H
 #define CHIMNEY_BPF_MAPS_H
@@ -85,13 +86,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct chimney_pmtu_log);
 } pmtu_log SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct chimney_mss_scratch);
-} mss_scratch SEC(".maps");
 
 /*
  * Checksum verification (bpf/lib/csum.h): sampled bad frames for

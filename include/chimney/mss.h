@@ -48,12 +48,6 @@ struct chimney_mss_rule {
 	__u16 mtu;	/* as given with `mtu N`; 0 when given as `mss N` */
 };
 
-/* Per-CPU scratch of the option walk (bpf/lib/mss.h says why). */
-struct chimney_mss_scratch {
-	__u32 i;
-	__u32 found;
-};
-
 /*
  * Path-MTU signals (ICMP fragmentation needed, ICMPv6 packet too big)
  * seen on ingress: the last CHIMNEY_PMTU_LOG of them in a ring. head

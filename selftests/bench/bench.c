@@ -35,7 +35,7 @@
 #include "chimney.h"
 #include "config.h"
 #include "log.h"
-#include "pkt_build.h"
+#include "pkt_builder.h"
 #include "xdp_ingress.skel.h"
 #include "xdp_null.skel.h"
 
@@ -116,53 +116,97 @@ static const char *const bench_base[] = {
 
 /*
  * Frames. Each comment gives the scapy equivalent; sizes are what the
- * program sees (no FCS).
+ * program sees (no FCS). Every frame has Ether() with the builder's
+ * default MACs (dst 02:00:00:00:00:02, src 02:00:00:00:00:01), IP id 1,
+ * TCP seq 1 and, with ACK set, ack 1.
  */
+static const struct pb_ipv4_opts ip4 = {
+	.src = "10.0.0.1", .dst = "10.0.0.2", .id = 1,
+};
+static const struct pb_ipv6_opts ip6 = {
+	.src = "2001:db8::1", .dst = "2001:db8::2",
+};
+
+static void ip(struct pb *b, int family)
+{
+	if (family == 4)
+		pb_ipv4(b, &ip4);
+	else
+		pb_ipv6(b, &ip6);
+}
+
+/* TCP(sport=40000, dport=dport, flags=flags, seq=1[, ack=1], options) */
+static void tcp(struct pb *b, __u16 dport, __u8 flags, const void *opts,
+		size_t opts_len)
+{
+	const struct pb_tcp_opts o = {
+		.sport = 40000, .dport = dport, .flags = flags, .seq = 1,
+		.ack = flags & PB_TCP_ACK ? 1 : 0,
+		.opts = opts, .opts_len = opts_len,
+	};
+
+	pb_tcp(b, &o);
+}
+
+/*
+ * Raw(bytes(i % 256 for i in range(n))) making a frame of len bytes: a
+ * counting payload rather than the builder's pattern, so that the scapy
+ * lines give the very frames.
+ */
+static void payload_to(struct pb *b, size_t len)
+{
+	static __u8 count[PB_MAX_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(count); i++)
+		count[i] = i;
+	pb_raw_to(b, len, count);
+}
 
 /* Ether()/IP(src="10.0.0.1",dst="10.0.0.2")/TCP(sport=40000,dport=80,flags="A")/Raw(bytes(range(10))) */
 static void build_ipv4_tcp(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	pb_tcp(b, 40000, 80, PB_TCP_ACK);
-	pb_payload_to(b, 64);
+	pb_eth(b, NULL);
+	ip(b, 4);
+	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	payload_to(b, 64);
 }
 
 /* Ether()/IPv6(src="2001:db8::1",dst="2001:db8::2")/TCP(sport=40000,dport=80,flags="A") */
 static void build_ipv6_tcp(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv6(b, "2001:db8::1", "2001:db8::2");
-	pb_tcp(b, 40000, 80, PB_TCP_ACK);
-	pb_payload_to(b, 64);
+	pb_eth(b, NULL);
+	ip(b, 6);
+	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	payload_to(b, 64);
 }
 
 /* Ether()/IP(src="10.0.0.1",dst="10.0.0.2")/UDP(sport=40000,dport=53)/Raw(bytes(range(22))) */
 static void build_ipv4_udp(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
+	pb_eth(b, NULL);
+	ip(b, 4);
 	pb_udp(b, 40000, 53);
-	pb_payload_to(b, 64);
+	payload_to(b, 64);
 }
 
 /* Ether()/Dot1Q(vlan=100)/IP(src="10.0.0.1",dst="10.0.0.2")/TCP(sport=40000,dport=80,flags="A")/Raw(bytes(range(6))) */
 static void build_vlan_ipv4_tcp(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
+	pb_eth(b, NULL);
 	pb_vlan(b, ETH_P_8021Q, 100);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	pb_tcp(b, 40000, 80, PB_TCP_ACK);
-	pb_payload_to(b, 64);
+	ip(b, 4);
+	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	payload_to(b, 64);
 }
 
 /* Ether()/IP(src="10.0.0.1",dst="10.0.0.2")/TCP(sport=40000,dport=80,flags="A")/Raw(bytes(i % 256 for i in range(1446))) */
 static void build_ipv4_tcp_1500(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	pb_tcp(b, 40000, 80, PB_TCP_ACK);
-	pb_payload_to(b, 1500);
+	pb_eth(b, NULL);
+	ip(b, 4);
+	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	payload_to(b, 1500);
 }
 
 /*
@@ -171,29 +215,33 @@ static void build_ipv4_tcp_1500(struct pb *b)
  */
 static void build_vxlan_ipv4_tcp(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "192.0.2.1", "192.0.2.2");
+	const struct pb_ipv4_opts outer = {
+		.src = "192.0.2.1", .dst = "192.0.2.2", .id = 1,
+	};
+
+	pb_eth(b, NULL);
+	pb_ipv4(b, &outer);
 	pb_udp(b, 49152, PB_VXLAN_PORT);
 	pb_vxlan(b, 42);
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	pb_tcp(b, 40000, 80, PB_TCP_ACK);
+	pb_eth(b, NULL);
+	ip(b, 4);
+	tcp(b, 80, PB_TCP_ACK, NULL, 0);
 }
 
 /* The last payload byte flipped after the checksums were computed. */
 static void mangle_flip_payload(struct pb *b)
 {
-	b->buf[b->len - 1] ^= 0x20;
+	b->data[b->len - 1] ^= 0x20;
 }
 
 /* The same frame as build_ipv4_tcp to port 8080: other flows. */
 /* Ether()/IP(src="10.0.0.1",dst="10.0.0.2")/TCP(sport=40000,dport=8080,flags="A")/Raw(bytes(range(10))) */
 static void build_ipv4_tcp_flow2(struct pb *b)
 {
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	pb_tcp(b, 40000, 8080, PB_TCP_ACK);
-	pb_payload_to(b, 64);
+	pb_eth(b, NULL);
+	ip(b, 4);
+	tcp(b, 8080, PB_TCP_ACK, NULL, 0);
+	payload_to(b, 64);
 }
 
 /*
@@ -206,17 +254,10 @@ static void build_syn_mss(struct pb *b, int family, __u16 mss)
 {
 	const __u8 opts[20] = { 2, 4, mss >> 8, mss & 0xff, 4, 2,
 				8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7 };
-	__u8 *th;
 
-	pb_eth(b, NULL, NULL, 0);
-	if (family == 4)
-		pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	else
-		pb_ipv6(b, "2001:db8::1", "2001:db8::2");
-	th = (__u8 *)pb_tcp(b, 40000, 80, PB_TCP_SYN);
-	pb_raw(b, opts, sizeof(opts));
-	if (th)		/* data offset: the options are header */
-		th[12] = (20 + sizeof(opts)) / 4 << 4;
+	pb_eth(b, NULL);
+	ip(b, family);
+	tcp(b, 80, PB_TCP_SYN, opts, sizeof(opts));
 }
 
 static void build_ipv4_syn(struct pb *b)
@@ -229,69 +270,55 @@ static void build_ipv6_syn(struct pb *b)
 	build_syn_mss(b, 6, 1460);
 }
 
+/*
+ * A layout no common stack sends, so the clamp walks it option by
+ * option (9 steps): options=[NOP*5, Timestamp, SAckOK, WScale, MSS 1460]
+ */
+static void build_syn_walk_mss(struct pb *b, int family, __u16 mss)
+{
+	const __u8 opts[24] = { 1, 1, 1, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+				4, 2, 3, 3, 7, 2, 4, mss >> 8, mss & 0xff };
+
+	pb_eth(b, NULL);
+	ip(b, family);
+	tcp(b, 80, PB_TCP_SYN, opts, sizeof(opts));
+}
+
+static void build_ipv4_syn_walk(struct pb *b)
+{
+	build_syn_walk_mss(b, 4, 1460);
+}
+
 /* The clamped SYN, built from scratch: every checksum recomputed. */
-static int expect_syn(int family, __u16 mss, __u8 *out, __u32 *out_len)
+static int expect_syn(void (*build)(struct pb *, int, __u16), int family,
+		      __u16 mss, __u8 *out, __u32 *out_len)
 {
 	static struct pb b;
-	int err;
 
 	pb_init(&b);
-	build_syn_mss(&b, family, mss);
-	err = pb_finish(&b);
-	if (err || b.len > *out_len)
-		return err ? err : -ENOSPC;
-	memcpy(out, b.buf, b.len);
+	build(&b, family, mss);
+	pb_finish(&b);
+	if (b.len > *out_len)
+		return -ENOSPC;
+	memcpy(out, b.data, b.len);
 	*out_len = b.len;
 	return 0;
 }
 
 static int expect_ipv4_syn_1360(const struct pb *in, __u8 *out, __u32 *out_len)
 {
-	return expect_syn(4, 1360, out, out_len);
-}
-
-/*
- * A layout no common stack sends, so the clamp walks it option by
- * option (9 steps): options=[NOP*5, Timestamp, SAckOK, WScale, MSS 1460]
- */
-static void build_syn_walk_mss(struct pb *b, __u16 mss)
-{
-	const __u8 opts[24] = { 1, 1, 1, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
-				4, 2, 3, 3, 7, 2, 4, mss >> 8, mss & 0xff };
-	__u8 *th;
-
-	pb_eth(b, NULL, NULL, 0);
-	pb_ipv4(b, "10.0.0.1", "10.0.0.2");
-	th = (__u8 *)pb_tcp(b, 40000, 80, PB_TCP_SYN);
-	pb_raw(b, opts, sizeof(opts));
-	if (th)
-		th[12] = (20 + sizeof(opts)) / 4 << 4;
-}
-
-static void build_ipv4_syn_walk(struct pb *b)
-{
-	build_syn_walk_mss(b, 1460);
+	return expect_syn(build_syn_mss, 4, 1360, out, out_len);
 }
 
 static int expect_ipv4_syn_walk_1360(const struct pb *in, __u8 *out,
 				     __u32 *out_len)
 {
-	static struct pb b;
-	int err;
-
-	pb_init(&b);
-	build_syn_walk_mss(&b, 1360);
-	err = pb_finish(&b);
-	if (err || b.len > *out_len)
-		return err ? err : -ENOSPC;
-	memcpy(out, b.buf, b.len);
-	*out_len = b.len;
-	return 0;
+	return expect_syn(build_syn_walk_mss, 4, 1360, out, out_len);
 }
 
 static int expect_ipv6_syn_1340(const struct pb *in, __u8 *out, __u32 *out_len)
 {
-	return expect_syn(6, 1340, out, out_len);
+	return expect_syn(build_syn_mss, 6, 1340, out, out_len);
 }
 
 #define PREFILL_FLOWS	4096
@@ -301,33 +328,26 @@ static int prog_fds[PROG_MAX];
 /*
  * Put PREFILL_FLOWS flows in the table: the frame with source ports
  * sport, sport + 1, ..., each run once through the program, which
- * creates its flow. The TCP checksum follows each port (RFC 1624:
- * HC' = ~(~HC + ~m + m'), on the raw 16-bit words).
+ * creates its flow. The TCP checksum follows each port.
  */
 static int setup_flows_4096(const struct pb *frame)
 {
 	static struct pb copy;
-	int off = pb_layer_off(frame, PB_TCP, 0), i;
-	__u16 *port, *check, sport, old, new;
-	__u32 sum;
+	int tcp = pb_find(frame, PB_TCP, 0), i;
+	__u16 sport;
+	size_t off;
 
-	if (off < 0)
+	if (tcp < 0)
 		return -EINVAL;
 	copy = *frame;
-	port = (__u16 *)(copy.buf + off);	/* source port */
-	check = (__u16 *)(copy.buf + off + 16);
-	sport = ntohs(*port);
+	off = copy.layer[tcp].off;
+	sport = pb_get16(&copy, off);
 	for (i = 0; i < PREFILL_FLOWS; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = copy.buf,
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = copy.data,
 			    .data_size_in = copy.len, .repeat = 1);
 
-		old = *port;
-		new = htons((__u16)(sport + i));
-		sum = (__u16)~*check + (__u16)~old + new;
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		*check = ~sum;
-		*port = new;
+		pb_put16(&copy, off, sport + i);
+		pb_l4_fix_csum(&copy, tcp, copy.len - off);
 		if (bpf_prog_test_run_opts(prog_fds[PROG_XDP_INGRESS], &o))
 			return -errno;
 	}
@@ -660,7 +680,6 @@ static struct {
 
 static struct bench benches[NR_SCENARIOS];
 static int nbench;
-static int prog_fds[PROG_MAX];
 static struct chimney_maps maps;
 
 /* Check lines go where the table does, except under --json. */
@@ -785,12 +804,7 @@ static int prepare(struct bench *b)
 
 	pb_init(&b->pkt);
 	s->build(&b->pkt);
-	err = pb_finish(&b->pkt);
-	if (err) {
-		pr_err("bench: %s: cannot build the frame: %s\n", s->name,
-		       strerror(-err));
-		return err;
-	}
+	pb_finish(&b->pkt);
 	if (s->mangle)
 		s->mangle(&b->pkt);
 	config_defaults(&b->cfg);
@@ -838,7 +852,7 @@ static int test_run(const struct bench *b, __u32 repeat, void *out,
 		    __u32 *out_len, __u32 *retval, __u32 *duration)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = b->pkt.buf,
+		.data_in = b->pkt.data,
 		.data_size_in = b->pkt.len,
 		.data_out = out,
 		.data_size_out = out ? *out_len : 0,
@@ -887,7 +901,7 @@ static int check_output(const struct bench *b, const __u8 *out,
 			return -EINVAL;
 		}
 	} else {
-		memcpy(want, b->pkt.buf, b->pkt.len);
+		memcpy(want, b->pkt.data, b->pkt.len);
 		want_len = b->pkt.len;
 	}
 	if (out_len != want_len) {
@@ -1140,7 +1154,7 @@ static void print_table(void)
 				 benches[b->baseline].s->name);
 		else
 			snprintf(db, sizeof(db), "-");
-		printf("%-18s %-12s %5u %8.1f %11s %8s  %s%s\n", b->s->name,
+		printf("%-18s %-12s %5zu %8.1f %11s %8s  %s%s\n", b->s->name,
 		       progs[b->s->prog].name, b->pkt.len, b->median, mm, dn,
 		       db, b->selected ? "" : "  [dependency]");
 	}

@@ -330,3 +330,33 @@ UNIT_TEST(builder_check_catches_errors)
 	bad.data[b.len - 1] = 0xff;
 	ASSERT_EQ(pb_check(&bad, err, sizeof(err)), 0, "padding change");
 }
+
+/*
+ * pb_raw_to(): payload that the lengths cover, up to a frame length, and
+ * nothing on a frame already that long (unlike pb_pad_to(), whose bytes
+ * no length covers).
+ */
+UNIT_TEST(builder_raw_to_frame_length)
+{
+	__u8 count[64];
+	struct pb b;
+	char err[128];
+	int udp, raw, i;
+
+	for (i = 0; i < (int)sizeof(count); i++)
+		count[i] = i;
+	pb_init(&b);
+	pb_eth(&b, NULL);
+	pb_ipv4(&b, NULL);
+	udp = pb_udp(&b, 5000, 53);
+	raw = pb_raw_to(&b, 64, count);
+	pb_raw_to(&b, 60, NULL);
+	pb_finish(&b);
+	ASSERT_EQ(b.len, 64, "frame length");
+	ASSERT_EQ(raw, 14 + 20 + 8, "payload offset");
+	ASSERT_EQ(pb_get16(&b, 14 + 2), 64 - 14, "IPv4 total length");
+	ASSERT_EQ(pb_get16(&b, udp + 4), 64 - udp, "UDP length");
+	ASSERT_MEMEQ(b.data + raw, count, 64 - raw, "payload: data's first bytes");
+	if (!ASSERT_EQ(pb_check(&b, err, sizeof(err)), 0, "lengths and checksums"))
+		unit_log("%s\n", err);
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Packet builder for unit-test fixtures, in the spirit of scapy's
+ * Packet builder for test frames (the unit fixtures, the bench's
+ * scenarios, the injector tools), in the spirit of scapy's
  * layer stacking: push layers outermost first, then pb_finish() fills
  * every field left at 0 that depends on what follows, inside out:
  * ethertypes and IP next-header values from the next layer, IPv4 total
@@ -19,8 +20,8 @@
  * Builders abort on overflow: fixtures are code, and a fixture that does
  * not fit is a bug in the test.
  */
-#ifndef CHIMNEY_UNIT_PKT_BUILDER_H
-#define CHIMNEY_UNIT_PKT_BUILDER_H
+#ifndef CHIMNEY_TESTLIB_PKT_BUILDER_H
+#define CHIMNEY_TESTLIB_PKT_BUILDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +37,8 @@
 #define PB_V4_DST	"198.51.100.2"
 #define PB_V6_SRC	"2001:db8::1"
 #define PB_V6_DST	"2001:db8::2"
+
+#define PB_VXLAN_PORT	4789	/* IANA; chimney's default vxlan.ports */
 
 #define PB_TCP_FIN	0x01
 #define PB_TCP_SYN	0x02
@@ -154,6 +157,12 @@ int pb_vxlan(struct pb *b, __u32 vni);
 int pb_l4_raw(struct pb *b, __u8 proto, const void *data, size_t len);
 /* Application payload (NULL: a byte pattern). */
 int pb_raw(struct pb *b, const void *data, size_t len);
+/*
+ * Application payload up to a frame of frame_len bytes (none when the
+ * frame is already that long): the first bytes of data (NULL: the byte
+ * pattern). Unlike pb_pad_to(), the lengths cover it.
+ */
+int pb_raw_to(struct pb *b, size_t frame_len, const void *data);
 /* Ethernet trailing padding: n zero bytes no length field covers. */
 int pb_pad(struct pb *b, size_t n);
 /* Pad to at least len bytes (60: the Ethernet minimum without FCS). */
@@ -197,4 +206,4 @@ __u16 pb_csum_fold(__u32 sum);
  */
 int pb_check(const struct pb *b, char *err, size_t errlen);
 
-#endif /* CHIMNEY_UNIT_PKT_BUILDER_H */
+#endif /* CHIMNEY_TESTLIB_PKT_BUILDER_H */

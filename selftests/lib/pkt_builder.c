@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Packet builder for unit-test fixtures; see pkt_builder.h. Fields are
+ * Packet builder for test frames; see pkt_builder.h. Fields are
  * written byte by byte in network order, with the RFC offsets spelled
  * out, so the fixtures do not depend on the struct layouts the BPF
  * parser uses: a wrong struct there cannot hide behind the same wrong
@@ -375,6 +375,11 @@ int pb_raw(struct pb *b, const void *data, size_t len)
 	else
 		pattern(b->data + off, len);
 	return off;
+}
+
+int pb_raw_to(struct pb *b, size_t frame_len, const void *data)
+{
+	return pb_raw(b, data, b->len < frame_len ? frame_len - b->len : 0);
 }
 
 int pb_pad(struct pb *b, size_t n)
