@@ -565,20 +565,11 @@ int cmd_detach(int argc, char **argv)
 			return bad_option("detach", argv);
 		}
 	}
-	if (optind != argc - 1) {
-		pr_err("detach: expected exactly one IFACE\n");
-		fputs(detach_usage, stderr);
+	if (ctx_one_iface(&ctx, argc, argv, "detach", detach_usage))
 		return 1;
-	}
-	ctx.ifname = argv[optind];
 	/* The interface may be gone; its pins still need removing. */
-	if (ctx_resolve(&ctx, "detach", false))
+	if (ctx_resolve_attached(&ctx, "detach"))
 		return 1;
-	if (!instance_exists(&ctx)) {
-		pr_err("detach: chimney is not attached to %s in namespace '%s'\n",
-		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
-		return 1;
-	}
 	err = instance_read_meta(&ctx, &meta);
 	if (err) {
 		pr_warn("%s: no readable metadata (%s); removing pins only\n",
@@ -652,13 +643,8 @@ int cmd_set(int argc, char **argv)
 	 * is attached. Values are checked against the running config. */
 	if (config_check_keys(argc - optind, argv + optind, "set"))
 		return 1;
-	if (ctx_resolve(&ctx, "set", false))
+	if (ctx_resolve_attached(&ctx, "set"))
 		return 1;
-	if (!instance_exists(&ctx)) {
-		pr_err("set: chimney is not attached to %s in namespace '%s'\n",
-		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
-		return 1;
-	}
 	return update_pinned_config(&ctx, argc - optind, argv + optind,
 				    "set") ? 1 : 0;
 }

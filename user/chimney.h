@@ -54,6 +54,11 @@ int ns_enter(const char *name);
 int ns_restore(void);
 int check_name(const char *what, const char *name);
 int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface);
+/* Take the single IFACE argument at argv[optind]. */
+int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
+		  const char *verb, const char *usage);
+/* ctx_resolve() plus: chimney must be attached there. */
+int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb);
 int bpffs_ensure(void);
 int pin_dir_path(char *buf, size_t len, const char *netns, const char *ifname);
 int pin_open(const struct chimney_ctx *ctx, const char *name);

@@ -313,19 +313,9 @@ int cmd_flows(int argc, char **argv)
 			return bad_option("flows", argv);
 		}
 	}
-	if (optind != argc - 1) {
-		pr_err("flows: expected exactly one IFACE\n");
-		fputs(flows_usage, stderr);
+	if (ctx_one_iface(&ctx, argc, argv, "flows", flows_usage) ||
+	    ctx_resolve_attached(&ctx, "flows"))
 		return 1;
-	}
-	ctx.ifname = argv[optind];
-	if (ctx_resolve(&ctx, "flows", false))
-		return 1;
-	if (!instance_exists(&ctx)) {
-		pr_err("flows: chimney is not attached to %s in namespace '%s'\n",
-		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
-		return 1;
-	}
 	if (maps_open_pinned(&ctx, &m))
 		return 1;
 	q = flow_query_open(ctx.pin_dir);

@@ -309,13 +309,8 @@ int cmd_mss(int argc, char **argv)
 			return 1;
 	}
 
-	if (ctx_resolve(&ctx, "mss", false))
+	if (ctx_resolve_attached(&ctx, "mss"))
 		return 1;
-	if (!instance_exists(&ctx)) {
-		pr_err("mss: chimney is not attached to %s in namespace '%s'\n",
-		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
-		return 1;
-	}
 	fd4 = pin_open(&ctx, PIN_MSS_RULES_V4);
 	fd6 = pin_open(&ctx, PIN_MSS_RULES_V6);
 	if (fd4 < 0 || fd6 < 0) {

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,6 +155,38 @@ int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 		return err;
 	return pin_dir_path(ctx->pin_dir, sizeof(ctx->pin_dir), ctx->netns,
 			    ctx->ifname);
+}
+
+/*
+ * The prologue of every verb that works on an attached interface: the
+ * one IFACE argument, then ctx_resolve(), then the instance's pins must
+ * exist. Prints the one-line error and returns non-zero on failure.
+ */
+int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
+		  const char *verb, const char *usage)
+{
+	if (optind != argc - 1) {
+		pr_err("%s: expected exactly one IFACE\n", verb);
+		fputs(usage, stderr);
+		return -EINVAL;
+	}
+	ctx->ifname = argv[optind];
+	return 0;
+}
+
+int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb)
+{
+	int err = ctx_resolve(ctx, verb, false);
+
+	if (err)
+		return err;
+	if (!instance_exists(ctx)) {
+		pr_err("%s: chimney is not attached to %s in namespace '%s'\n",
+		       verb, ctx->ifname,
+		       ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 int pin_open(const struct chimney_ctx *ctx, const char *name)

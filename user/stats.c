@@ -146,18 +146,13 @@ int cmd_stats(int argc, char **argv)
 			return bad_option("stats", argv);
 		}
 	}
-	if (optind != argc - 1) {
-		pr_err("stats: expected exactly one IFACE\n");
-		fputs(stats_usage, stderr);
-		return 1;
-	}
-	ctx.ifname = argv[optind];
-	if (ctx_resolve(&ctx, "stats", false))
+	if (ctx_one_iface(&ctx, argc, argv, "stats", stats_usage) ||
+	    ctx_resolve_attached(&ctx, "stats"))
 		return 1;
 	fd = pin_open(&ctx, PIN_COUNTERS);
 	if (fd < 0) {
-		pr_err("stats: chimney is not attached to %s in namespace '%s'\n",
-		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
+		pr_err("stats: cannot open %s/%s: %s\n", ctx.pin_dir,
+		       PIN_COUNTERS, strerror(-fd));
 		return 1;
 	}
 	signal(SIGINT, on_signal);

@@ -279,24 +279,19 @@ int cmd_trace(int argc, char **argv)
 			fputs(trace_usage, stdout);
 			return 0;
 		default:
-			fputs(trace_usage, stderr);
-			return 1;
+			return bad_option("trace", argv);
 		}
 	}
-	if (optind != argc - 1) {
-		pr_err("trace: expected exactly one IFACE\n");
-		fputs(trace_usage, stderr);
+	if (ctx_one_iface(&ctx, argc, argv, "trace", trace_usage))
 		return 1;
-	}
-	ctx.ifname = argv[optind];
 	st.json = ctx.json;
-	if (ctx_resolve(&ctx, "trace", false))
+	if (ctx_resolve_attached(&ctx, "trace"))
 		return 1;
 	fd = pin_open(&ctx, PIN_EVENTS);
 	cfd = pin_open(&ctx, PIN_COUNTERS);
 	if (fd < 0 || cfd < 0) {
-		pr_err("trace: chimney is not attached to %s in namespace '%s'\n",
-		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
+		pr_err("trace: cannot open the events/counters pins in %s (attached by an older chimney? detach and attach again)\n",
+		       ctx.pin_dir);
 		goto out;
 	}
 	if (file) {
