@@ -64,8 +64,6 @@ int chimney_xdp(struct xdp_md *ctx)
 	/* stage: flow table update, rx side (lib/flow.h). A tracked flow
 	 * is steered there, to the CPU it keeps. */
 	if (cfg->flow_on) {
-		/* Tested here, not only inside: a call costs ~8 ns on this
-		 * class of CPU (return-stack mitigations), off or not. */
 		ret = flow_rx(&pkt, cfg, (struct chimney_counters *)c);
 		if (ret >= 0)
 			return ret;

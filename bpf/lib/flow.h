@@ -19,13 +19,14 @@
  * Expiry is not done here: `chimney run` sweeps idle flows out. Without
  * it, the LRU still makes room for every new flow.
  *
- * The stage is two global (noinline, non-static) functions, flow_rx()
- * and flow_tx(): the verifier checks a global function once, on its
- * own, instead of once per path that reaches the call. Inlined, this
- * stage multiplied with every parser outcome before it, and the
- * programs ran into the verifier's 1M-instruction limit. A global
- * function cannot hand a map value pointer back to its caller, so
- * flow_rx() steers tracked packets itself (flow affinity).
+ * flow_tx() is a global (noinline, non-static) function: the verifier
+ * checks it once, on its own, instead of once per path that reaches
+ * the call; inlined into TC, this stage multiplied with every parser
+ * outcome before it. flow_rx() is inlined into XDP: since the checksum
+ * and MSS stages became global functions the XDP program verifies in
+ * ~435k of the 1M instructions with it, and the inline stage saves a
+ * call (~6 ns a packet on this CPU). It steers tracked packets itself
+ * (flow affinity).
  */
 #ifndef CHIMNEY_BPF_FLOW_H
 #define CHIMNEY_BPF_FLOW_H
@@ -236,7 +237,7 @@ static __always_inline int flow_steer(const struct pkt *pkt,
  * steer it by its flow. Returns the XDP verdict, or -1 when the packet
  * is not tracked (flow=off, non-IP, fragment): lib/rss.h steers it then.
  */
-__attribute__((noinline))
+static __always_inline
 int flow_rx(const struct pkt *pkt, const struct chimney_config *cfg,
 	    struct chimney_counters *cnt)
 {
