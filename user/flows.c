@@ -269,6 +269,7 @@ int cmd_flows(int argc, char **argv)
 	struct chimney_maps m;
 	struct flow_query *q;
 	__u64 entries, ev;
+	__u32 size;
 	unsigned long limit = 0;
 	size_t i, shown;
 	char *end;
@@ -331,19 +332,17 @@ int cmd_flows(int argc, char **argv)
 	ev = flow_evictions(m.counters, q, &st, l.n, &entries);
 	qsort(l.rows, l.n, sizeof(*l.rows), row_cmp);
 	shown = limit && limit < l.n ? limit : l.n;
+	size = map_max_entries(m.flows);
 
 	if (ctx.json) {
 		struct json_object *o = json_object_new_object();
 		struct json_object *arr = json_object_new_array();
 		struct json_object *ex = json_object_new_object();
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
 
-		bpf_obj_get_info_by_fd(m.flows, &info, &len);
 		json_object_object_add(o, "ifname", json_object_new_string(ctx.ifname));
 		json_object_object_add(o, "netns", json_object_new_string(
 			ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS));
-		json_object_object_add(o, "size", json_object_new_int64(info.max_entries));
+		json_object_object_add(o, "size", json_object_new_int64(size));
 		json_object_object_add(o, "entries", json_object_new_int64(entries));
 		json_object_object_add(o, "evictions", json_object_new_int64(ev));
 		for (i = 0; i < FLOW_ST_MAX; i++)
@@ -358,14 +357,10 @@ int cmd_flows(int argc, char **argv)
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		bpf_obj_get_info_by_fd(m.flows, &info, &len);
 		printf("%s (netns %s): %llu flows of %u (%.1f%%); %llu expired, %llu evicted, %llu sweeps\n",
 		       ctx.ifname, ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS,
-		       (unsigned long long)entries, info.max_entries,
-		       info.max_entries ? 100.0 * entries / info.max_entries : 0,
+		       (unsigned long long)entries, size,
+		       size ? 100.0 * entries / size : 0,
 		       (unsigned long long)flow_stats_expired_total(&st),
 		       (unsigned long long)ev,
 		       (unsigned long long)st.flow_sweeps);

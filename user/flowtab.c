@@ -296,7 +296,7 @@ static int sweep_chunk(const struct chimney_flow_key *keys,
 	return ndel ? sweep_delete(s, ndel) : 0;
 }
 
-static __u32 map_max_entries(int fd)
+__u32 map_max_entries(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);

@@ -22,6 +22,8 @@ extern const char *const flow_state_help[FLOW_ST_MAX];
 
 /* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_coarse_ns() follows. */
 __u64 mono_ns(void);
+/* A map's max_entries (the flow table's size), 0 when unreadable. */
+__u32 map_max_entries(int fd);
 
 /*
  * Call fn for every flow, fetched with BPF_MAP_LOOKUP_BATCH in chunks

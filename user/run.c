@@ -134,13 +134,7 @@ static int inst_adopt(const char *netns, const char *ifname,
 	if (err)
 		goto fail;
 	ri->q = flow_query_open(ri->pin_dir);
-	{
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		if (!bpf_obj_get_info_by_fd(ri->m.flows, &info, &len))
-			ri->size = info.max_entries;
-	}
+	ri->size = map_max_entries(ri->m.flows);
 	flow_stats_read(ri->m.flow_stats, &st);
 	pr_info("%s/%s: adopted: flow table of %u, %llu sweeps and %llu expiries so far%s\n",
 		run_inst_ns(ri), ifname, ri->size,
