@@ -74,12 +74,12 @@ int cmd_hash(int argc, char **argv)
 	};
 	struct chimney_ctx ctx = { .netns = opt_netns };
 	const char *key = NULL, *tsize = NULL;
-	struct chimney_config cfg;
+	struct chimney_config cfg, live;
 	struct chimney_rss_table *t;
 	struct chimney_tuple tup = {};
 	__u8 sa[16] = {}, da[16] = {};
 	__be16 sp = 0, dp = 0;
-	bool sym = false, json = opt_json, have_cpu = false;
+	bool sym = false, json = opt_json, have_cpu = false, differs = false;
 	int c, fa, fb, ret = 1;
 	__u32 hash, idx, cpu = 0;
 	char kv[160], *kvp[2];
@@ -145,6 +145,7 @@ int cmd_hash(int argc, char **argv)
 			return 1;
 		}
 	}
+	live = cfg;
 	/* Overrides go through the config table's own validation. */
 	if (key) {
 		snprintf(kv, sizeof(kv), "rss.key=%s", key);
@@ -158,6 +159,12 @@ int cmd_hash(int argc, char **argv)
 		goto out;
 	if (sym)
 		cfg.hash_mode = CHIMNEY_HASH_SYMMETRIC;
+	/* The live table answers only for the hash the program computes:
+	 * with other key, size or mode, its entry at idx means nothing. */
+	differs = ctx.ifname &&
+		  (memcmp(live.rss_key, cfg.rss_key, RSS_KEY_LEN) ||
+		   live.indir_size != cfg.indir_size ||
+		   live.hash_mode != cfg.hash_mode);
 
 	t = malloc(sizeof(*t));
 	if (!t)
@@ -174,7 +181,7 @@ int cmd_hash(int argc, char **argv)
 	free(t);
 	idx = hash & (cfg.indir_size - 1);
 
-	if (ctx.ifname && cfg.steer_nr) {
+	if (ctx.ifname && cfg.steer_nr && !differs) {
 		int fd = pin_open(&ctx, PIN_RSS_INDIR);
 
 		if (fd >= 0) {
@@ -205,6 +212,9 @@ int cmd_hash(int argc, char **argv)
 		if (ctx.ifname) {
 			if (have_cpu)
 				printf("cpu     %u (live table of %s)\n", cpu, ctx.ifname);
+			else if (differs)
+				printf("cpu     not shown: --key, --table-size or --symmetric differ from %s's live config\n",
+				       ctx.ifname);
 			else
 				printf("cpu     none: steering is off on %s\n", ctx.ifname);
 		}

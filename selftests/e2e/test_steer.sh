@@ -289,6 +289,17 @@ if ch -n "$NS_B" attach "$IF_B" cpus=0-1 >"$E2E_OUT" 2>&1 &&
    [ "$(status_get "$NS_B" "$IF_B" '.steering.entries_per_cpu."0"')" = 64 ] &&
    [ "$(status_get "$NS_B" "$IF_B" '.steering.entries_per_cpu."1"')" = 64 ]; then
 	pass steer_attach
+	# hash --dev names the live table's CPU only for the live hash: an
+	# overriding table size picks an index the program never computes.
+	a=$(ch -n "$NS_B" hash --dev "$IF_B" --json 10.0.0.1 10.0.0.2 1000 80 2>&1)
+	b=$(ch -n "$NS_B" hash --dev "$IF_B" --json --table-size 64 10.0.0.1 10.0.0.2 1000 80 2>&1)
+	if [ "$(jq -r '.cpu' <<<"$a")" != null ] && [ "$(jq -r '.cpu' <<<"$b")" = null ] &&
+	   [ "$(jq -r '.index' <<<"$b")" -lt 64 ]; then
+		pass steer_hash_dev_cpu_only_for_live_hash
+	else
+		printf '%s\n%s\n' "$a" "$b" >"$E2E_OUT"
+		fail steer_hash_dev_cpu_only_for_live_hash "live CPU shown for --table-size 64, or missing for the live hash"
+	fi
 else
 	ch -n "$NS_B" status "$IF_B" --json >>"$E2E_OUT" 2>&1
 	fail steer_attach "attach cpus=0-1: status must show the config and 64 table entries per CPU"
