@@ -210,7 +210,7 @@ static __always_inline int flow_steer(const struct pkt *pkt,
 	/* Place it: a new flow, the first received packet of a flow TC
 	 * created, one idle long enough, or one whose CPU is gone. The
 	 * hash is kept even without steering, for `chimney flows`. */
-	pick = rss_pick(pkt, cfg, &hash);
+	pick = rss_pick(pkt, cfg, &hash, c);
 	place = CHIMNEY_FLOW_CPU_LOCAL;
 	ret = XDP_PASS;
 	if (cfg->steer_nr && pick) {

@@ -13,20 +13,25 @@
 
 /*
  * The indirection-table entry a parsed IP packet's hash selects, or
- * NULL; *hash gets the hash.
+ * NULL; *hash gets the hash. Both lookups are of ARRAY maps with keys in
+ * range, so NULL "cannot happen"; if it does, xdp_aborted says so and
+ * the packet stays on its CPU.
  */
 static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 				       const struct chimney_config *cfg,
-				       __u32 *hash)
+				       __u32 *hash, __u64 *c)
 {
+	__u32 *entry;
 	const struct chimney_rss_table *t;
 	const struct chimney_tuple *tp;
 	__u32 zero = 0, idx;
 	int frag;
 
 	t = bpf_map_lookup_elem(&rss_tbl, &zero);
-	if (!t)
+	if (!t) {
+		count_global(c, GC_xdp_aborted);
 		return NULL;
+	}
 	/* A tunnel carries many flows between two endpoints: hash the
 	 * inner flow, or all of them land on one CPU. */
 	if (pkt->flags & PKT_F_ENCAP) {
@@ -47,7 +52,10 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 						     tp->proto == IPPROTO_UDP),
 				    cfg->hash_mode == CHIMNEY_HASH_SYMMETRIC);
 	idx = *hash & (cfg->indir_size - 1) & (CHIMNEY_INDIR_MAX - 1);
-	return bpf_map_lookup_elem(&rss_indir, &idx);
+	entry = bpf_map_lookup_elem(&rss_indir, &idx);
+	if (!entry)
+		count_global(c, GC_xdp_aborted);
+	return entry;
 }
 
 /*
@@ -69,7 +77,7 @@ static __always_inline int rss_steer(const struct pkt *pkt,
 		count_global(c, GC_steer_skip_non_ip);
 		return XDP_PASS;
 	}
-	cpu = rss_pick(pkt, cfg, &hash);
+	cpu = rss_pick(pkt, cfg, &hash, c);
 	if (!cpu)
 		return XDP_PASS;
 	if (pkt->flags & PKT_F_ENCAP)
