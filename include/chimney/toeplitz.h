@@ -82,38 +82,92 @@ static inline void toeplitz_build(const __u8 *key, struct chimney_rss_table *t)
 		}
 }
 
+/*
+ * XOR into h the table entries of four input bytes at input positions
+ * pos..pos+3: a[0], a[1], b[0], b[1]. An address word passes b = a + 2;
+ * the port word passes its two ports apart, so that symmetric mode can
+ * swap them without a copy.
+ *
+ * In BPF this is one asm block, 5 instructions per byte: load, shift,
+ * add the table base, load the entry at a constant offset, XOR. From C,
+ * clang 14 emits a register copy for every lookup and, without an
+ * ordering point per word, hoists all byte loads of a tuple ahead of
+ * the lookups and spills them (an IPv6 tuple overflows the 512-byte
+ * stack). The asm also keeps every offset below the 32 KB a BPF load's
+ * 16-bit offset reaches: positions 32..35 (the IPv6 ports) use a base
+ * 32 KB into the table. The C version below is the same computation;
+ * the unit tests compare the two on the same tuples.
+ */
+#ifdef __bpf__
+/* h ^= T[pos + i][byte at p + k], in the asm blocks below: %[x] is one
+ * scratch register, reused (the CPU renames it), so the block needs few
+ * registers and the hash spills nothing. */
+#define TOEPLITZ_BYTE(p, k, o)						\
+	"%[x] = *(u8 *)(%[" p "] + " #k "); %[x] <<= 2; %[x] += %[base];"	\
+	"%[x] = *(u32 *)(%[x] + %[" o "]); %[h] ^= %[x];"
+#define TOEPLITZ_OFFS(pos)						\
+	[base] "r"((const __u8 *)t + ((pos) >= 32 ? 32768 : 0)),	\
+	[o0] "i"(((pos) & 31) * 1024), [o1] "i"(((pos) & 31) * 1024 + 1024), \
+	[o2] "i"(((pos) & 31) * 1024 + 2048),				\
+	[o3] "i"(((pos) & 31) * 1024 + 3072)
+#endif
+
+/* The 4 input bytes at a, at input positions pos..pos+3. */
+static inline __attribute__((always_inline))
+__u32 toeplitz_word(const struct chimney_rss_table *t, int pos,
+		    const __u8 *a, __u32 h)
+{
+#ifdef __bpf__
+	__u64 x;
+
+	asm volatile(TOEPLITZ_BYTE("a", 0, "o0") TOEPLITZ_BYTE("a", 1, "o1")
+		     TOEPLITZ_BYTE("a", 2, "o2") TOEPLITZ_BYTE("a", 3, "o3")
+		     : [h] "+r"(h), [x] "=&r"(x)
+		     : [a] "r"(a), TOEPLITZ_OFFS(pos)
+		     : "memory");
+	return h;
+#else
+	return h ^ t->t[pos][a[0]] ^ t->t[pos + 1][a[1]] ^
+	       t->t[pos + 2][a[2]] ^ t->t[pos + 3][a[3]];
+#endif
+}
+
+/* The port word: the 2 bytes at a, then the 2 at b. */
+static inline __attribute__((always_inline))
+__u32 toeplitz_ports(const struct chimney_rss_table *t, int pos,
+		     const __u8 *a, const __u8 *b, __u32 h)
+{
+#ifdef __bpf__
+	__u64 x;
+
+	asm volatile(TOEPLITZ_BYTE("a", 0, "o0") TOEPLITZ_BYTE("a", 1, "o1")
+		     TOEPLITZ_BYTE("b", 0, "o2") TOEPLITZ_BYTE("b", 1, "o3")
+		     : [h] "+r"(h), [x] "=&r"(x)
+		     : [a] "r"(a), [b] "r"(b), TOEPLITZ_OFFS(pos)
+		     : "memory");
+	return h;
+#else
+	return h ^ t->t[pos][a[0]] ^ t->t[pos + 1][a[1]] ^
+	       t->t[pos + 2][b[0]] ^ t->t[pos + 3][b[1]];
+#endif
+}
+
 /* A 32-bit word read as a big-endian number (BPF and user space share
  * the host's byte order). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TOEPLITZ_BE32(w)	__builtin_bswap32(w)
+#define TOEPLITZ_BE16(w)	__builtin_bswap16(w)
 #else
 #define TOEPLITZ_BE32(w)	(w)
+#define TOEPLITZ_BE16(w)	(w)
 #endif
-
-/*
- * XOR into h the four input bytes at wp, which sit at input positions
- * pos..pos+3. In BPF, the empty asm makes each word an ordering point:
- * without it clang hoists all byte loads and table offsets of a tuple
- * ahead of the lookups and spills most of them to the stack (an IPv6
- * tuple overflows the 512-byte stack). It emits no instruction.
- */
-static inline __attribute__((always_inline))
-__u32 toeplitz_word(const struct chimney_rss_table *t, int pos,
-		    const __u32 *wp, __u32 h)
-{
-	const __u8 *p = (const __u8 *)wp;
-
-#ifdef __bpf__
-	asm volatile("" : "+r"(p), "+r"(h));
-#endif
-	return h ^ t->t[pos][p[0]] ^ t->t[pos + 1][p[1]] ^
-	       t->t[pos + 2][p[2]] ^ t->t[pos + 3][p[3]];
-}
 
 /*
  * The hash over addresses of n 32-bit words (1: IPv4, 4: IPv6; a
- * constant in each caller, so the loops unroll) and the port word pw
- * (sport, dport as in memory).
+ * constant in each caller, so the loops unroll) and, when sp is not
+ * NULL, the ports at sp and dp. The 2-tuple leaves the port word out:
+ * a zero input byte adds T[i][0] = 0, so that is the 4-tuple with both
+ * ports zero.
  *
  * Symmetric mode orders the endpoints: the (address, port) that is
  * lower as a big-endian number, that is byte by byte in network order,
@@ -122,10 +176,11 @@ __u32 toeplitz_word(const struct chimney_rss_table *t, int pos,
  */
 static inline __attribute__((always_inline))
 __u32 toeplitz_hash_words(const struct chimney_rss_table *t, const __u32 *s,
-			  const __u32 *d, int n, __u32 pw, int sym)
+			  const __u32 *d, int n, const __be16 *sp,
+			  const __be16 *dp, int sym)
 {
 	int i, swap = -1;
-	__u32 a, b, h;
+	__u32 a, b, h = 0;
 
 	if (sym) {
 CHIMNEY_UNROLL
@@ -137,24 +192,28 @@ CHIMNEY_UNROLL
 				break;
 			}
 		}
-		if (swap < 0) {
-			a = TOEPLITZ_BE32(pw);
-			swap = (a >> 16) > (a & 0xffff);
-		}
+		if (swap < 0)
+			swap = sp && TOEPLITZ_BE16(*sp) > TOEPLITZ_BE16(*dp);
 		if (swap) {
 			const __u32 *tmp = s;
 
 			s = d;
 			d = tmp;
-			/* swap the two ports: the halves of the word */
-			pw = (pw >> 16) | (pw << 16);
+			if (sp) {
+				const __be16 *tp = sp;
+
+				sp = dp;
+				dp = tp;
+			}
 		}
 	}
-	h = toeplitz_word(t, 8 * n, &pw, 0);
+	if (sp)
+		h = toeplitz_ports(t, 8 * n, (const __u8 *)sp,
+				   (const __u8 *)dp, h);
 CHIMNEY_UNROLL
 	for (i = 0; i < n; i++) {
-		h = toeplitz_word(t, 4 * i, &s[i], h);
-		h = toeplitz_word(t, 4 * (n + i), &d[i], h);
+		h = toeplitz_word(t, 4 * i, (const __u8 *)&s[i], h);
+		h = toeplitz_word(t, 4 * (n + i), (const __u8 *)&d[i], h);
 	}
 	return h;
 }
@@ -162,22 +221,20 @@ CHIMNEY_UNROLL
 /*
  * The hash of a tuple exactly as chimney steers it; the XDP program and
  * `chimney hash` both call this.
- *   ports: hash the 4-tuple (TCP/UDP), else the 2-tuple. A zero input
- *          byte adds T[i][0] = 0, so the 2-tuple is the 4-tuple with
- *          both ports zero: one code path for both.
+ *   ports: hash the 4-tuple (TCP/UDP), else the 2-tuple.
  *   sym:   hash=symmetric, see toeplitz_hash_words().
  */
 static inline __attribute__((always_inline))
 __u32 toeplitz_hash_tuple(const struct chimney_rss_table *t,
 			  const struct chimney_tuple *tp, int ports, int sym)
 {
-	__u32 pw = 0;
+	const __be16 *sp = ports ? &tp->sport : 0;
 
-	if (ports)
-		__builtin_memcpy(&pw, &tp->sport, 4);	/* sport, dport */
 	if (tp->family == 4)
-		return toeplitz_hash_words(t, tp->saddr, tp->daddr, 1, pw, sym);
-	return toeplitz_hash_words(t, tp->saddr, tp->daddr, 4, pw, sym);
+		return toeplitz_hash_words(t, tp->saddr, tp->daddr, 1, sp,
+					   &tp->dport, sym);
+	return toeplitz_hash_words(t, tp->saddr, tp->daddr, 4, sp,
+				   &tp->dport, sym);
 }
 
 /*
