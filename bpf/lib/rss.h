@@ -21,11 +21,9 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 				       const struct chimney_config *cfg,
 				       __u32 *hash, __u64 *c)
 {
-	__u32 *entry;
+	const struct chimney_tuple *tp = &pkt->tuple;
 	const struct chimney_rss_table *t;
-	const struct chimney_tuple *tp;
-	__u32 zero = 0, idx;
-	int frag;
+	__u32 zero = 0, idx, *entry;
 
 	t = bpf_map_lookup_elem(&rss_tbl, &zero);
 	if (!t) {
@@ -34,22 +32,18 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 	}
 	/* A tunnel carries many flows between two endpoints: hash the
 	 * inner flow, or all of them land on one CPU. */
-	if (pkt->flags & PKT_F_ENCAP) {
+	if (pkt->flags & PKT_F_ENCAP)
 		tp = &pkt->inner;
-		frag = pkt->flags & PKT_F_INNER_FRAG;
-	} else {
-		tp = &pkt->tuple;
-		frag = pkt->flags & PKT_F_FRAG;
-	}
 	/* One base pointer from here on: otherwise clang chooses between
-	 * the two tuples again for every field the hash reads (~40
-	 * instructions and spills per packet). */
+	 * the two tuples again for every field the hash reads. */
 	barrier_var(tp);
 	/* The 4-tuple for TCP and UDP, the 2-tuple for everything else
-	 * and for every fragment: the first fragment has ports, the others
-	 * do not, and all must land together. */
-	*hash = toeplitz_hash_tuple(t, tp, !frag && (tp->proto == IPPROTO_TCP ||
-						     tp->proto == IPPROTO_UDP),
+	 * and for every fragment (the first fragment has ports, the others
+	 * do not, and all must land together). The parser leaves the ports
+	 * zero in exactly those cases, and zero port bytes add nothing to
+	 * the hash: hashing the port word always gives both, without a
+	 * test per packet. */
+	*hash = toeplitz_hash_tuple(t, tp, 1,
 				    cfg->hash_mode == CHIMNEY_HASH_SYMMETRIC);
 	idx = *hash & (cfg->indir_size - 1) & (CHIMNEY_INDIR_MAX - 1);
 	entry = bpf_map_lookup_elem(&rss_indir, &idx);
