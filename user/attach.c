@@ -321,6 +321,14 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 	step = "attach XDP";
 	mode = req_mode ? req_mode : XDP_MODE_NATIVE;
 	err = xdp_program__attach(xp, ctx->ifindex, mode, 0);
+	/* libxdp loads the program inside the attach. If that load was
+	 * refused (the verifier), skb mode would fail the same way: say
+	 * what failed instead of blaming native XDP. */
+	if (err && xdp_program__fd(xp) < 0) {
+		pr_err("attach: the kernel refused to load the XDP program: %s (-v shows the verifier's log)\n",
+		       strerror(-err));
+		goto out_quiet;
+	}
 	if (err && !req_mode && err != -EEXIST && err != -EBUSY) {
 		pr_info("%s: native XDP not available (%s), using skb mode\n",
 			ctx->ifname, strerror(-err));
