@@ -38,26 +38,7 @@ struct {
  * the first object loaded creates every map and user space can fill them
  * before any program is attached.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct chimney_rss_table);
-} rss_tbl SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CHIMNEY_INDIR_MAX);
-	__type(key, __u32);
-	__type(value, __u32);		/* CPU id */
-} rss_indir SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CPUMAP);
-	__uint(max_entries, CHIMNEY_MAX_CPUS);
-	__type(key, __u32);
-	__type(value, struct bpf_cpumap_val);
-} cpus SEC(".maps");
+#include "steer_maps.h"
 
 /*
  * MSS clamping (bpf/lib/mss.h): per-prefix rules, one LPM trie per

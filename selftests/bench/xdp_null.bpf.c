@@ -15,28 +15,7 @@
  *                  is what the machine charges for the job itself.
  */
 #include "lib/common.h"
-
-/* The same definitions as bpf/lib/maps.h, for bpf_map__reuse_fd(). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct chimney_rss_table);
-} rss_tbl SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CHIMNEY_INDIR_MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} rss_indir SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CPUMAP);
-	__uint(max_entries, CHIMNEY_MAX_CPUS);
-	__type(key, __u32);
-	__type(value, struct bpf_cpumap_val);
-} cpus SEC(".maps");
+#include "lib/steer_maps.h"
 
 /* The default rss.table_size, which the bench's steering rows use. */
 #define REF_INDIR_SIZE	128
