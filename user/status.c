@@ -156,6 +156,9 @@ static int status_one(const char *netns, const char *ifname, void *p)
 		ns_restore();
 	}
 	state = live ? "attached" : "stale (attachment gone; run detach)";
+	/* Shown like the rest, but the exit status says it is broken. */
+	if (!live)
+		a->broken++;
 	t = meta.attached_at;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
@@ -210,7 +213,11 @@ static const char *status_usage =
 	"Without -n, instances in every namespace are shown.\n\n"
 	"  -n, --netns NS    only instances in this namespace\n"
 	"      --json        JSON array of instances\n"
-	"  -h, --help        this help\n";
+	"  -h, --help        this help\n"
+	"\n"
+	"Exit status: 0 when every instance shown is attached (or there is\n"
+	"none and no IFACE was named); 1 when one is stale or its pins are\n"
+	"unreadable, or IFACE has no instance.\n";
 
 int cmd_status(int argc, char **argv)
 {

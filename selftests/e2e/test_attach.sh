@@ -456,11 +456,14 @@ t=stale_xdp_removed
 [ "$(status_get "$NS_B" "$IF_B" .state)" = attached ] ||
 	ch -n "$NS_B" attach "$IF_B" --mode skb >/dev/null 2>&1
 ip -n "$NS_B" link set dev "$IF_B" xdpgeneric off
-if [ "$(status_get "$NS_B" "$IF_B" .state)" = stale ]; then
+ch -n "$NS_B" status "$IF_B" >"$E2E_OUT" 2>&1
+rc=$?
+if [ "$(status_get "$NS_B" "$IF_B" .state)" = stale ] && [ "$rc" -eq 1 ] &&
+   grep -q "^$IF_B .*: stale" "$E2E_OUT"; then
 	pass "${t}_status"
 else
-	ch -n "$NS_B" status "$IF_B" >"$E2E_OUT" 2>&1
-	fail "${t}_status" "status should say stale"
+	echo "status exit $rc" >>"$E2E_OUT"
+	fail "${t}_status" "status should say stale, and exit 1"
 fi
 if ch -n "$NS_B" attach "$IF_B" --mode skb >"$E2E_OUT" 2>&1 &&
    [ "$(status_get "$NS_B" "$IF_B" .state)" = attached ] &&
