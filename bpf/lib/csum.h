@@ -292,6 +292,7 @@ static __always_inline int csum_segment(struct xdp_md *ctx, void *data,
  * refilled at `rate` per second, shared by all CPUs. A lockless peek
  * first: under a flood of bad frames nearly every one finds the bucket
  * empty, and taking the lock for each would bounce it between CPUs.
+ * Returns 1 (take a sample), 0 (rate-limited) or -1 (no bucket).
  */
 static __always_inline int csum_rl_take(__u32 rate)
 {
@@ -302,7 +303,7 @@ static __always_inline int csum_rl_take(__u32 rate)
 
 	rl = bpf_map_lookup_elem(&csum_rl, &zero);
 	if (!rl)
-		return 0;
+		return -1;	/* in-range ARRAY key: "cannot happen" */
 	now = bpf_ktime_get_coarse_ns();
 	elapsed = now - rl->last_ns;
 	if (elapsed < CSUM_NSEC_PER_SEC &&
@@ -346,9 +347,12 @@ static __always_inline void csum_sample(struct xdp_md *ctx,
 {
 	struct chimney_event *ev;
 	__u32 cap;
+	int ok;
 
-	if (!csum_rl_take(cfg->csum_sample_rate)) {
-		count_global(c, GC_csum_samples_ratelimited);
+	ok = csum_rl_take(cfg->csum_sample_rate);
+	if (ok <= 0) {
+		count_global(c, ok ? GC_xdp_aborted :
+				     GC_csum_samples_ratelimited);
 		return;
 	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);

@@ -471,15 +471,18 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 /* ---- path-MTU signals (XDP) ---------------------------------------- */
 
 static __always_inline void pmtu_log_add(const struct pkt *pkt, __u32 mtu,
-					 const __be32 *dst)
+					 const __be32 *dst, __u64 *c)
 {
 	struct chimney_pmtu_log *log;
 	struct chimney_pmtu_ent *e;
 	__u32 zero = 0;
 
 	log = bpf_map_lookup_elem(&pmtu_log, &zero);
-	if (!log)
+	if (!log) {
+		/* in-range ARRAY key: "cannot happen", but not silently */
+		count_global(c, GC_xdp_aborted);
 		return;
+	}
 	/* Per-CPU ring: no atomics; `chimney stats` merges by time. */
 	e = &log->ent[log->head & (CHIMNEY_PMTU_LOG - 1)];
 	log->head++;
@@ -526,7 +529,7 @@ static __always_inline void pmtu_signal(void *data, void *data_end,
 	} else {
 		return;
 	}
-	pmtu_log_add(pkt, mtu, dst);
+	pmtu_log_add(pkt, mtu, dst, c);
 }
 
 /*
