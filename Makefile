@@ -120,9 +120,11 @@ $(BUILD)/chimney-bench: $(BENCH_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(TESTLIB_OBJS) | $(BUILD)
+# The tools write pcaps through chimney's own writer (libpcap).
+$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(TESTLIB_OBJS) $(BUILD)/user/trace_pcap.o | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) \
+		$(shell pkg-config --libs libpcap) -o $@
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \

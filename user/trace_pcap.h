@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The pcap writer behind `chimney trace -w`, through libpcap. Apart from
+ * The pcap writer behind `chimney trace -w`, through libpcap; the unit
+ * runner's -w and the test tools' --pcap use it too. Apart from
  * trace.c because libpcap's <pcap/bpf.h> and the kernel's <linux/bpf.h>
  * both define struct bpf_insn and cannot meet in one file.
  */

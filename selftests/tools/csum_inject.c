@@ -44,6 +44,7 @@
 #include <linux/if_packet.h>
 
 #include "pkt_builder.h"
+#include "trace_pcap.h"
 
 enum corrupt { C_NONE, C_PAYLOAD, C_IPHDR, C_L4, C_ZERO };
 
@@ -216,32 +217,24 @@ static void make(struct pb *b, const struct opts *o, unsigned long seq,
 	}
 }
 
-static FILE *pcap_open(const char *path)
+static struct trace_pcap *pcap_open(const char *path)
 {
-	static const struct {
-		__u32 magic;
-		__u16 major, minor;
-		__s32 zone;
-		__u32 sigfigs, snaplen, linktype;
-	} hdr = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 };
-	FILE *f = fopen(path, "w");
+	struct trace_pcap *p;
+	char err[256];
 
-	if (!f || fwrite(&hdr, sizeof(hdr), 1, f) != 1)
-		die("%s: %s", path, strerror(errno));
-	return f;
+	p = trace_pcap_open(path, 65535, err, sizeof(err));
+	if (!p)
+		die("%s: %s", path, err);
+	return p;
 }
 
-static void pcap_write(FILE *f, const void *frame, size_t len)
+static void pcap_write(struct trace_pcap *p, const void *frame, size_t len)
 {
 	struct timespec ts;
-	__u32 rec[4];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	rec[0] = ts.tv_sec;
-	rec[1] = ts.tv_nsec / 1000;
-	rec[2] = rec[3] = len;
-	if (fwrite(rec, sizeof(rec), 1, f) != 1 || fwrite(frame, len, 1, f) != 1)
-		die("writing pcap: %s", strerror(errno));
+	trace_pcap_write(p, ts.tv_sec * 1000000000LL + ts.tv_nsec, frame, len,
+			 len);
 }
 
 static int inject(struct opts *o)
@@ -249,7 +242,7 @@ static int inject(struct opts *o)
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	static char mac[32];
 	struct ifreq ifr = {};
-	FILE *pcap = NULL;
+	struct trace_pcap *pcap = NULL;
 	unsigned long i;
 	struct pb b;
 	int s;
@@ -289,8 +282,7 @@ static int inject(struct opts *o)
 			       i, b.len, corrupt_names[o->corrupt], found,
 			       expected);
 	}
-	if (pcap && fclose(pcap))
-		die("%s: %s", o->pcap, strerror(errno));
+	trace_pcap_close(pcap);
 	close(s);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "env.h"
 #include "test.h"
+#include "trace_pcap.h"
 
 /* The kernel refuses test input shorter than an Ethernet header. */
 #define ETH_HLEN_MIN	14
@@ -28,7 +29,7 @@
 static struct xdp_ingress *xdp_skel;
 static struct tc_egress *tc_skel;
 static int xdp_err, tc_err;	/* sticky load errors: report, don't retry */
-static FILE *pcap;
+static struct trace_pcap *pcap;
 
 static int load_xdp(void)
 {
@@ -197,19 +198,14 @@ bool expect_deltas(const __u64 *before, const __u64 *after,
 	return ok;
 }
 
-/* pcap, classic format, LINKTYPE_ETHERNET. */
+/* -w: every frame the tests run, into a pcap (user/trace_pcap.c). */
 int env_pcap_open(const char *path)
 {
-	static const struct {
-		__u32 magic;
-		__u16 major, minor;
-		__s32 zone;
-		__u32 sigfigs, snaplen, linktype;
-	} hdr = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 };
+	char err[256];
 
-	pcap = fopen(path, "w");
-	if (!pcap || fwrite(&hdr, sizeof(hdr), 1, pcap) != 1) {
-		fprintf(stderr, "unit: %s: %s\n", path, strerror(errno));
+	pcap = trace_pcap_open(path, 65535, err, sizeof(err));
+	if (!pcap) {
+		fprintf(stderr, "unit: %s: %s\n", path, err);
 		return -1;
 	}
 	return 0;
@@ -218,22 +214,17 @@ int env_pcap_open(const char *path)
 static void pcap_write(const void *frame, size_t len)
 {
 	struct timespec ts;
-	__u32 rec[4];
 
 	if (!pcap)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	rec[0] = ts.tv_sec;
-	rec[1] = ts.tv_nsec / 1000;
-	rec[2] = rec[3] = len;
-	fwrite(rec, sizeof(rec), 1, pcap);
-	fwrite(frame, len, 1, pcap);
+	trace_pcap_write(pcap, ts.tv_sec * 1000000000LL + ts.tv_nsec, frame,
+			 len, len);
 }
 
 void env_cleanup(void)
 {
-	if (pcap)
-		fclose(pcap);
+	trace_pcap_close(pcap);
 	pcap = NULL;
 	tc_egress__destroy(tc_skel);
 	xdp_ingress__destroy(xdp_skel);
