@@ -777,8 +777,11 @@ static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
 				count_hook(c, CHIMNEY_HOOK_RX, HC_mss_fragment);
 			return;
 		}
-		if (pkt->tuple.proto == IPPROTO_ICMP ||
-		    pkt->tuple.proto == IPPROTO_ICMPV6)
+		/* PKT_F_L4: the parser read an ICMP header of the packet's
+		 * own family (IPv4's number 58 is no ICMPv6). */
+		if ((pkt->tuple.proto == IPPROTO_ICMP ||
+		     pkt->tuple.proto == IPPROTO_ICMPV6) &&
+		    (pkt->flags & PKT_F_L4))
 			mss_xdp_icmp(ctx, pkt, (struct chimney_counters *)c);
 		return;
 	}

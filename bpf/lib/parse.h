@@ -130,11 +130,18 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 			ret = PARSE_VXLAN;
 		break;
 	}
+	/* ICMP is IPv4's and ICMPv6 IPv6's: the other family's number is
+	 * some other protocol (l4_other), with no checksum or PMTU
+	 * meaning here. */
 	case IPPROTO_ICMP:
+		if (t->family != 4)
+			return 0;
 		if (p + 8 > data_end || l4_len < 8)
 			return HC_parse_icmp_truncated;
 		break;
 	case IPPROTO_ICMPV6:
+		if (t->family != 6)
+			return 0;
 		if (p + 4 > data_end || l4_len < 4)
 			return HC_parse_icmp6_truncated;
 		break;

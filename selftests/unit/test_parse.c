@@ -325,6 +325,31 @@ static void b_ipv6_gre(struct pb *b)
 	pb_finish(b);
 }
 
+/*
+ * Ether(**E)/IP(**V4, proto=58)/Raw(ICMPv6 Packet Too Big, MTU 1400):
+ * ICMPv6's number in IPv4 is no ICMP at all: l4_other, and no path-MTU
+ * signal however much it looks like one.
+ */
+static void b_ipv4_proto_icmp6(struct pb *b)
+{
+	static const __u8 echo[8] = { 2, 0, 0, 0, 0, 0, 0x05, 0x78 };
+
+	eth_ip4(b, NULL);
+	pb_l4_raw(b, 58, echo, sizeof(echo));	/* IPPROTO_ICMPV6 */
+	pb_finish(b);
+}
+
+/* Ether(**E)/IPv6(**V6, nh=1)/Raw(ICMP frag needed, MTU 1400): and the
+ * other way round */
+static void b_ipv6_nh_icmp(struct pb *b)
+{
+	static const __u8 echo[8] = { 3, 4, 0, 0, 0, 0, 0x05, 0x78 };
+
+	eth_ip6(b, NULL);
+	pb_l4_raw(b, 1, echo, sizeof(echo));	/* IPPROTO_ICMP */
+	pb_finish(b);
+}
+
 /* Ether(**E)/IPv6(**V6, nh=59): no next header, no payload */
 static void b_ipv6_no_next(struct pb *b)
 {
@@ -1413,6 +1438,10 @@ static const struct parse_case cases[] = {
 	/* other L4 */
 	{ "ipv4_gre", b_ipv4_gre, HOOK_BOTH, .exp = { C(ipv4, 1), C(l4_other, 1) } },
 	{ "ipv6_gre", b_ipv6_gre, HOOK_XDP, .exp = { C(ipv6, 1), C(l4_other, 1) } },
+	{ "ipv4_proto_icmp6", b_ipv4_proto_icmp6, HOOK_BOTH,
+	  .exp = { C(ipv4, 1), C(l4_other, 1) } },
+	{ "ipv6_nh_icmp", b_ipv6_nh_icmp, HOOK_XDP,
+	  .exp = { C(ipv6, 1), C(l4_other, 1) } },
 	{ "ipv6_no_next_header", b_ipv6_no_next, HOOK_XDP,
 	  .exp = { C(ipv6, 1), C(l4_other, 1) } },
 
