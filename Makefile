@@ -120,8 +120,9 @@ $(BUILD)/chimney-bench: $(BENCH_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The tools write pcaps through chimney's own writer (libpcap).
-$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(TESTLIB_OBJS) $(BUILD)/user/trace_pcap.o | $(BUILD)
+# The tools write pcaps and parse addresses with chimney's own code.
+TOOL_USER_OBJS	:= $(BUILD)/user/trace_pcap.o $(BUILD)/user/netaddr.o
+$(TOOLS): $(BUILD)/%: selftests/tools/%.c $(TESTLIB_OBJS) $(TOOL_USER_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) \
 		$(shell pkg-config --libs libpcap) -o $@

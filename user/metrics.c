@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "netaddr.h"
 #include "run.h"
 
 struct metrics_server {
@@ -283,14 +284,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
 			socklen_t *sl)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 	char host[INET6_ADDRSTRLEN + 2] = "127.0.0.1";
 	const char *port = s, *colon;
-	char *end;
-	long p;
 
-	memset(ss, 0, sizeof(*ss));
 	if (s[0] == '[') {
 		colon = strstr(s, "]:");
 		if (!colon || (size_t)(colon - s - 1) >= sizeof(host))
@@ -307,23 +303,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 		}
 		port = colon + 1;
 	}
-	errno = 0;
-	p = strtol(port, &end, 10);
-	if (errno || !*port || *end || p < 1 || p > 65535)
-		return -EINVAL;
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(p);
-		*sl = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(p);
-		*sl = sizeof(*a6);
-		return 0;
-	}
-	return -EINVAL;
+	return netaddr_parse(host, port, ss, sl);
 }
 
 int metrics_addr_check(const char *addr)

@@ -34,33 +34,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "netaddr.h"
+
 #define MAX_CONNS	100000
 #define OP_TIMEOUT	5
-
-static int addr_parse(const char *host, const char *port,
-		      struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	long p = strtol(port, NULL, 10);
-
-	memset(ss, 0, sizeof(*ss));
-	if (p <= 0 || p > 65535)
-		return -1;
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(p);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(p);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
 
 static void raise_nofile(void)
 {
@@ -214,7 +191,7 @@ int main(int argc, char **argv)
 	socklen_t len;
 	int n;
 
-	if (argc < 4 || addr_parse(argv[2], argv[3], &ss, &len))
+	if (argc < 4 || netaddr_parse(argv[2], argv[3], &ss, &len))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();

@@ -41,6 +41,7 @@
 #include <linux/if_packet.h>
 
 #include "pkt_builder.h"
+#include "netaddr.h"
 
 #define SPORT_BASE	50000
 #define MAX_FIXTURES	100
@@ -397,23 +398,19 @@ static double now_s(void)
 
 static int cmd_fetch(char **argv)
 {
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in a4 = { .sin_family = AF_INET };
 	unsigned long long bytes = strtoull(argv[2], NULL, 10), got = 0;
 	double timeout = strtod(argv[3], NULL), t0, left;
-	int six, fd, mss = 0, ok = 1;
-	socklen_t sl = sizeof(mss);
+	struct sockaddr_storage ss;
+	int fd, mss = 0, ok = 1;
+	socklen_t sl = sizeof(mss), alen;
 	__u8 buf[65536];
 	ssize_t n, i;
 
-	six = inet_pton(AF_INET, argv[0], &a4.sin_addr) != 1;
-	if (six && inet_pton(AF_INET6, argv[0], &a6.sin6_addr) != 1)
+	if (netaddr_parse(argv[0], argv[1], &ss, &alen))
 		return usage();
-	a4.sin_port = a6.sin6_port = htons(atoi(argv[1]));
-	fd = socket(six ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	t0 = now_s();
-	if (fd < 0 || (six ? connect(fd, (struct sockaddr *)&a6, sizeof(a6)) :
-			     connect(fd, (struct sockaddr *)&a4, sizeof(a4)))) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, alen)) {
 		perror("mss_probe: connect");
 		return 1;
 	}
