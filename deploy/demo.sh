@@ -16,15 +16,10 @@ NSES=()
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
+. "$ROOT/selftests/lib/netns.sh"
+
 cleanup() {
-	local ns dir
-	for ns in "${NSES[@]}"; do
-		for dir in /sys/fs/bpf/chimney/"$ns"/*; do
-			[ -d "$dir" ] && "$CHIMNEY" -n "$ns" detach "$(basename "$dir")" >/dev/null 2>&1
-		done
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	ns_teardown "${NSES[@]}"
 	NSES=()
 }
 trap cleanup EXIT

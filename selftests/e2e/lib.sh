@@ -179,15 +179,10 @@ dispatcher_probe() {
 	return 1
 }
 
+. "$ROOT/selftests/lib/netns.sh"
+
 e2e_cleanup() {
-	local ns dir
-	for ns in "${E2E_NETNS[@]}"; do
-		for dir in /sys/fs/bpf/chimney/"$ns"/*; do
-			[ -d "$dir" ] && "$CHIMNEY" -n "$ns" detach "$(basename "$dir")" >/dev/null 2>&1
-		done
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	ns_teardown "${E2E_NETNS[@]}"
 	rm -f "$E2E_OUT"
 }
 trap e2e_cleanup EXIT
