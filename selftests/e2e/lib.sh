@@ -90,6 +90,15 @@ setup_pair() {
 	B6=fd00:$idx::2
 }
 
+# pair_or_fail NAME IDX: setup_pair IDX, or FAIL NAME_setup and end the
+# test script: nothing in it can run without the namespaces.
+pair_or_fail() {
+	if ! setup_pair "$2" >>"$E2E_OUT" 2>&1; then
+		fail "$1_setup" "cannot build the namespace pair"
+		exit 1
+	fi
+}
+
 # stat_get NS IFACE COUNTER: one counter's sum, 0 when absent.
 stat_get() {
 	"$CHIMNEY" -n "$1" stats "$2" --json 2>/dev/null |

@@ -115,10 +115,7 @@ ping6() { ip netns exec "$NS_A" timeout 20 ping -q -6 -c 20 -i 0.01 -W 2 "$B6"; 
 # The parse-error counters and xdp_aborted: none may move on clean traffic.
 ERR_KEYS='[to_entries[] | select(.key | test("parse_|xdp_aborted")) | .value] | add == 0'
 
-if ! setup_pair 7; then
-	fail "attach_setup" "could not build the namespace pair"
-	exit 1
-fi
+pair_or_fail attach 7
 
 # What libxdp can do here decides what status must report.
 dispatcher_probe "$NS_B"

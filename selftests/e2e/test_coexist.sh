@@ -44,10 +44,7 @@ chimney_works() {
 		{ echo "rx_icmp moved by $((after - before)), not 20"; return 1; }
 }
 
-if ! setup_pair 9; then
-	fail coexist_setup "could not build the namespace pair"
-	exit 1
-fi
+pair_or_fail coexist 9
 if [ ! -f "$OBJ" ] || ! command -v xdp-loader >/dev/null; then
 	skip coexist_both_run "xdp-loader or $OBJ missing (run make)"
 	exit 0

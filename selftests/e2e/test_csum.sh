@@ -82,10 +82,7 @@ if [ ! -x "$INJ" ]; then
 	exit 0
 fi
 
-if ! setup_pair 41; then
-	fail csum_setup "cannot create namespaces and veth pair"
-	exit 0
-fi
+pair_or_fail csum 41
 MAC_B=$(ip -n "$NS_B" -j link show dev "$IF_B" | jq -r '.[0].address')
 
 # ---- attach: the partial-checksum warning on a veth --------------------

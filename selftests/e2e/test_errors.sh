@@ -61,10 +61,7 @@ expect_error() {
 	fi
 }
 
-if ! setup_pair 8; then
-	fail "errors_setup" "could not build the namespace pair"
-	exit 1
-fi
+pair_or_fail errors 8
 # A VXLAN device has no native XDP (ndo_bpf); macvlan has none either.
 ip -n "$NS_B" link add vxe type vxlan id 77 dstport 4789 local "$B4" dev "$IF_B" &&
 	ip -n "$NS_B" link set vxe up

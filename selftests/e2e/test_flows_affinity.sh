@@ -31,10 +31,7 @@ if [ "$(nproc)" -lt 2 ]; then
 	skip flows_affinity "needs two CPUs to move a flow between"
 	exit 0
 fi
-if ! setup_pair 63; then
-	fail flows_affinity_setup "cannot build the namespaces"
-	exit 0
-fi
+pair_or_fail flows_affinity 63
 # flow.rebalance_idle stays at its default, 2s: shorter, a sender that a
 # loaded machine stalls that long would (rightly) count as idle and move.
 if ! ch -n "$NS_B" attach "$IF_B" flow=on cpus=0 >"$E2E_OUT" 2>&1; then

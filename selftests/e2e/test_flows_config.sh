@@ -23,10 +23,7 @@ if ! command -v jq >/dev/null; then
 	skip flows_config "jq is needed"
 	exit 0
 fi
-if ! setup_pair 65; then
-	fail flows_config_setup "cannot build the namespaces"
-	exit 0
-fi
+pair_or_fail flows_config 65
 
 run_conf() {
 	ch -n "$NS_B" run --config "$CONF" --once --metrics off

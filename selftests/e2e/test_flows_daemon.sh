@@ -19,10 +19,7 @@ if ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
 	skip flows_daemon "jq and curl are needed"
 	exit 0
 fi
-if ! setup_pair 64; then
-	fail flows_daemon_setup "cannot build the namespaces"
-	exit 0
-fi
+pair_or_fail flows_daemon 64
 if ! ch -n "$NS_B" attach "$IF_B" flow=on flow.timeout.other=1s \
 	>"$E2E_OUT" 2>&1; then
 	fail flows_daemon_attach "attach failed"

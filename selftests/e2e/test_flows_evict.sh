@@ -25,10 +25,7 @@ if ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
 	skip flows_evict "jq and curl are needed"
 	exit 0
 fi
-if ! setup_pair 62; then
-	fail flows_evict_setup "cannot build the namespaces"
-	exit 0
-fi
+pair_or_fail flows_evict 62
 if ! ch -n "$NS_B" attach "$IF_B" flow=on flow.size=$SIZE >"$E2E_OUT" 2>&1; then
 	fail flows_evict_attach "attach failed"
 	exit 0

@@ -24,10 +24,7 @@ if ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
 	skip flows_expire "jq and curl are needed"
 	exit 0
 fi
-if ! setup_pair 61; then
-	fail flows_expire_setup "cannot build the namespaces"
-	exit 0
-fi
+pair_or_fail flows_expire 61
 
 # --- attach with short timeouts, start the daemon, open 500 connections
 if ! ch -n "$NS_B" attach "$IF_B" flow=on flow.timeout.tcp_closed=2s \

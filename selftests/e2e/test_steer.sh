@@ -273,10 +273,7 @@ if [ "$(nproc)" -lt 2 ]; then
 	exit 0
 fi
 
-if ! setup_pair 31 >"$E2E_OUT" 2>&1; then
-	fail steer_setup "namespaces and veth pair"
-	exit 1
-fi
+pair_or_fail steer 31
 ip netns exec "$NS_B" iperf3 -s -D -p "$PORT" >/dev/null 2>&1
 if ! wait_listen "$NS_B" "$PORT"; then
 	fail steer_setup "iperf3 server did not start"
