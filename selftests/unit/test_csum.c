@@ -966,32 +966,11 @@ UNIT_TEST(csum_off_ignores_bad)
 
 /* ---- the events ring buffer --------------------------------------- */
 
-/* An fd of one of the XDP program's maps, by name; -1 when absent. */
+/* One of the XDP program's maps, by name (the program loaded first);
+ * negative when absent. The environment owns the fd. */
 static int xdp_map_fd(const char *name)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[64], i;
-	int prog = env_prog_fd(UNIT_XDP), fd;
-
-	if (prog < 0)
-		return -1;
-	info.nr_map_ids = 64;
-	info.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog, &info, &len))
-		return -1;
-	for (i = 0; i < info.nr_map_ids && i < 64; i++) {
-		struct bpf_map_info mi = {};
-		__u32 mlen = sizeof(mi);
-
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) &&
-		    !strcmp(mi.name, name))
-			return fd;
-		close(fd);
-	}
-	return -1;
+	return env_prog_fd(UNIT_XDP) < 0 ? -1 : env_map_fd(name);
 }
 
 struct ev_sink {
@@ -1019,7 +998,6 @@ static struct ring_buffer *events_open(struct ev_sink *s)
 	if (!ASSERT_TRUE(fd >= 0, "events map of the XDP program"))
 		return NULL;
 	rb = ring_buffer__new(fd, ev_collect, s, NULL);
-	close(fd);
 	if (!ASSERT_OK_PTR(rb, "ring_buffer__new"))
 		return NULL;
 	ring_buffer__consume(rb);
@@ -1033,14 +1011,11 @@ static bool ratelimit_reset(void)
 	struct { __u32 lock; __u32 pad; __u64 tokens, last_ns; } v = {};
 	__u32 zero = 0;
 	int fd = xdp_map_fd("csum_rl");
-	bool ok;
 
 	if (!ASSERT_TRUE(fd >= 0, "csum_rl map of the XDP program"))
 		return false;
-	ok = ASSERT_OK(bpf_map_update_elem(fd, &zero, &v, BPF_ANY) ? -errno : 0,
-		       "reset csum_rl");
-	close(fd);
-	return ok;
+	return ASSERT_OK(bpf_map_update_elem(fd, &zero, &v, BPF_ANY) ? -errno : 0,
+			 "reset csum_rl");
 }
 
 /* A sampled bad frame carries its bytes, lengths, tuple and checksums. */

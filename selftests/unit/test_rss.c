@@ -58,30 +58,6 @@ static struct {
 	struct chimney_rss_table shifted[4];	/* def >> 0, 9, 18, 27 */
 } E;
 
-static int map_by_name(int prog_fd, const char *name)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[32], i;
-
-	info.nr_map_ids = 32;
-	info.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -errno;
-	for (i = 0; i < info.nr_map_ids && i < 32; i++) {
-		struct bpf_map_info mi = {};
-		__u32 mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) &&
-		    !strcmp(mi.name, name))
-			return fd;
-		close(fd);
-	}
-	return -ENOENT;
-}
-
 static bool rss_env(void)
 {
 	struct chimney_config cfg;
@@ -92,9 +68,9 @@ static bool rss_env(void)
 	E.prog = env_prog_fd(UNIT_XDP);
 	if (E.prog < 0)
 		return false;
-	E.tbl = map_by_name(E.prog, "rss_tbl");
-	E.indir = map_by_name(E.prog, "rss_indir");
-	E.cpus = map_by_name(E.prog, "cpus");
+	E.tbl = env_map_fd("rss_tbl");
+	E.indir = env_map_fd("rss_indir");
+	E.cpus = env_map_fd("cpus");
 	if (!ASSERT_TRUE(E.tbl >= 0 && E.indir >= 0 && E.cpus >= 0,
 			 "XDP program uses rss_tbl, rss_indir and cpus"))
 		return false;
