@@ -286,16 +286,8 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 		goto out;
 
 	step = "write config";
-	maps_init(&maps);
-	maps.config = bpf_map__fd(ts->maps.config);
-	maps.counters = bpf_map__fd(ts->maps.counters);
-	maps.meta = bpf_map__fd(ts->maps.meta);
-	maps.rss_tbl = bpf_map__fd(ts->maps.rss_tbl);
-	maps.rss_indir = bpf_map__fd(ts->maps.rss_indir);
-	maps.cpus = bpf_map__fd(ts->maps.cpus);
+	maps_from_obj(&maps, ts->obj);
 	maps.cpumap_prog = bpf_program__fd(cs->progs.chimney_cpumap);
-	maps.flows = bpf_map__fd(ts->maps.flows);
-	maps.flow_stats = bpf_map__fd(ts->maps.flow_stats);
 	err = config_commit(&maps, NULL, cfg);
 	if (err)
 		goto out;

@@ -35,6 +35,8 @@ struct chimney_ctx {
 #define PIN_EVENTS	"events"	/* ring buffer of sampled packets */
 
 /* Every map of one instance, by fd; -1 where not open. */
+struct bpf_object;
+
 struct chimney_maps {
 	int config;
 	int counters;
@@ -86,6 +88,9 @@ int counter_index(const char *name);
 void maps_init(struct chimney_maps *m);
 void maps_close(struct chimney_maps *m);
 int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
+/* The same from a loaded object's maps, borrowed (no maps_close());
+ * cpumap_prog, a program, stays -1. */
+void maps_from_obj(struct chimney_maps *m, struct bpf_object *obj);
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
 /* Write cfg and its derived maps; old is the running config or NULL. */
 int config_commit(const struct chimney_maps *m,

@@ -21,45 +21,49 @@
 #include "config.h"
 #include "log.h"
 
+/* The fds of struct chimney_maps by name: a map's pin is its name. */
+struct map_slot {
+	const char *name;
+	int *fd;
+};
+
+#define MAP_SLOTS(m) {					\
+	{ PIN_CONFIG, &(m)->config },			\
+	{ PIN_COUNTERS, &(m)->counters },		\
+	{ PIN_META, &(m)->meta },			\
+	{ PIN_RSS_TBL, &(m)->rss_tbl },			\
+	{ PIN_RSS_INDIR, &(m)->rss_indir },		\
+	{ PIN_CPUS, &(m)->cpus },			\
+	{ PIN_CPUMAP_PROG, &(m)->cpumap_prog },		\
+	{ PIN_FLOWS, &(m)->flows },			\
+	{ PIN_FLOW_STATS, &(m)->flow_stats },		\
+	{ PIN_EVENTS, &(m)->events },			\
+}
+
 void maps_init(struct chimney_maps *m)
 {
-	m->config = m->counters = m->meta = m->rss_tbl = m->rss_indir = -1;
-	m->cpus = m->cpumap_prog = -1;
-	m->flows = m->flow_stats = -1;
-	m->events = -1;
+	const struct map_slot slots[] = MAP_SLOTS(m);
+	size_t i;
+
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		*slots[i].fd = -1;
 }
 
 void maps_close(struct chimney_maps *m)
 {
-	int *fds[] = { &m->config, &m->counters, &m->meta, &m->rss_tbl,
-		       &m->rss_indir, &m->cpus, &m->cpumap_prog, &m->flows,
-		       &m->flow_stats, &m->events };
+	const struct map_slot slots[] = MAP_SLOTS(m);
 	size_t i;
 
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		if (*slots[i].fd >= 0)
+			close(*slots[i].fd);
+		*slots[i].fd = -1;
 	}
 }
 
 int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
 {
-	const struct {
-		const char *name;
-		int *fd;
-	} pins[] = {
-		{ PIN_CONFIG, &m->config },
-		{ PIN_COUNTERS, &m->counters },
-		{ PIN_META, &m->meta },
-		{ PIN_RSS_TBL, &m->rss_tbl },
-		{ PIN_RSS_INDIR, &m->rss_indir },
-		{ PIN_CPUS, &m->cpus },
-		{ PIN_CPUMAP_PROG, &m->cpumap_prog },
-		{ PIN_FLOWS, &m->flows },
-		{ PIN_FLOW_STATS, &m->flow_stats },
-		{ PIN_EVENTS, &m->events },
-	};
+	const struct map_slot pins[] = MAP_SLOTS(m);
 	size_t i;
 
 	maps_init(m);
@@ -75,6 +79,20 @@ int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
 		}
 	}
 	return 0;
+}
+
+void maps_from_obj(struct chimney_maps *m, struct bpf_object *obj)
+{
+	const struct map_slot slots[] = MAP_SLOTS(m);
+	struct bpf_map *map;
+	size_t i;
+
+	maps_init(m);
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		map = bpf_object__find_map_by_name(obj, slots[i].name);
+		if (map)
+			*slots[i].fd = bpf_map__fd(map);
+	}
 }
 
 /* ethtool -X semantics: equal spreads round-robin, weights in proportion. */

@@ -1447,19 +1447,11 @@ int main(int argc, char **argv)
 	prog_fds[PROG_NULL] = bpf_program__fd(xn->progs.xdp_null);
 	prog_fds[PROG_XDP_INGRESS] = bpf_program__fd(xi->progs.chimney_xdp);
 	prog_fds[PROG_REF_STEER] = bpf_program__fd(xn->progs.xdp_ref_steer);
-	maps_init(&maps);
-	maps.config = bpf_map__fd(xi->maps.config);
-	maps.counters = bpf_map__fd(xi->maps.counters);
-	maps.meta = bpf_map__fd(xi->maps.meta);
-	maps.rss_tbl = bpf_map__fd(xi->maps.rss_tbl);
-	maps.rss_indir = bpf_map__fd(xi->maps.rss_indir);
-	maps.cpus = bpf_map__fd(xi->maps.cpus);
-	maps.flows = bpf_map__fd(xi->maps.flows);
-	maps.flow_stats = bpf_map__fd(xi->maps.flow_stats);
-	/* cpumap entries without a program: BPF_PROG_TEST_RUN returns the
-	 * XDP_REDIRECT verdict but does not carry the redirect out, so the
-	 * target CPU's program would never run. */
-	maps.cpumap_prog = -1;
+	/* cpumap_prog stays -1, cpumap entries without a program:
+	 * BPF_PROG_TEST_RUN returns the XDP_REDIRECT verdict but does not
+	 * carry the redirect out, so the target CPU's program would never
+	 * run. */
+	maps_from_obj(&maps, xi->obj);
 
 	for (i = 0; i < nbench; i++)
 		if (prepare(&benches[i]))
