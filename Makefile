@@ -9,7 +9,15 @@ BUILD		:= build
 CLANG		?= clang
 BPFTOOL		?= bpftool
 CC		?= gcc
-ARCH		:= $(shell uname -m)
+# The target comes from the toolchain, not from a hard-coded x86: the
+# multiarch include directory (asm/ headers) and libbpf's __TARGET_ARCH_*
+# (bpf_tracing.h, CO-RE) follow $(CC).
+MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
+CPU		:= $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+BPF_ARCH	:= $(or $(patsubst x86_64,x86,$(patsubst i%86,x86,$(patsubst \
+		   aarch64,arm64,$(patsubst arm%,arm,$(patsubst riscv%,riscv,$(patsubst \
+		   ppc%,powerpc,$(patsubst s390x,s390,$(patsubst \
+		   loongarch%,loongarch,$(patsubst mips%,mips,$(CPU)))))))))),$(CPU))
 PKGS		:= libbpf libxdp json-c libpcap libmicrohttpd inih
 
 ifeq ($(V),1)
@@ -20,9 +28,9 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_CFLAGS	:= -target bpf -O2 -g -Wall -Werror -MMD -MP \
-		   -Iinclude -Ibpf -I/usr/include/$(ARCH)-linux-gnu \
-		   -D__TARGET_ARCH_x86
+BPF_CPPFLAGS	:= -target bpf -Iinclude -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) \
+		   -D__TARGET_ARCH_$(BPF_ARCH)
+BPF_CFLAGS	:= $(BPF_CPPFLAGS) -O2 -g -Wall -Werror -MMD -MP
 CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -MMD -MP \
 		   -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
@@ -75,13 +83,19 @@ all: $(PROGS)
 $(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench $(BUILD)/testlib:
 	$(Q)mkdir -p $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
+# Every BPF object first passes the libc tripwire: no glibc header may be
+# reached (see bpf/lib/common.h), on any machine.
+define bpf_compile
 	$(call msg,BPF,$@)
+	$(Q)scripts/bpf-libc-check.sh $(CLANG) $< $(BPF_CPPFLAGS)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+endef
 
-$(BUILD)/xdp_null.bpf.o: selftests/bench/xdp_null.bpf.c | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/%.bpf.o: bpf/%.bpf.c scripts/bpf-libc-check.sh | $(BUILD)
+	$(bpf_compile)
+
+$(BUILD)/xdp_null.bpf.o: selftests/bench/xdp_null.bpf.c scripts/bpf-libc-check.sh | $(BUILD)
+	$(bpf_compile)
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -5,6 +5,15 @@
 /*
  * UAPI headers rather than vmlinux.h: the shared include/chimney types
  * use <linux/types.h>, and the two must not be mixed in one unit.
+ *
+ * No UAPI header here may reach glibc. <linux/icmp.h> includes
+ * <linux/if.h>, which includes glibc's <sys/socket.h>; under -target bpf
+ * clang does not define __x86_64__, so glibc then wants gnu/stubs-32.h,
+ * which only libc6-dev-i386 ships: the build breaks on a fresh machine.
+ * What chimney needs of <linux/icmp.h> and <sys/socket.h> is defined
+ * below instead, as xdp-tools' headers/linux/if.h and the kernel
+ * selftests' progs/bpf_tracing_net.h do. The Makefile checks every BPF
+ * object's dependency list for glibc headers (bpf-libc-check).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -13,7 +22,6 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -35,11 +43,35 @@
 #define IP6_MF		0x0001
 #define IP6_OFFSET	0xFFF8
 
+/* From <linux/icmp.h>, which reaches glibc (see the top of this file). */
+#define ICMP_DEST_UNREACH	3
+#define ICMP_FRAG_NEEDED	4
+
+struct icmphdr {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be32 un;		/* echo id/sequence, gateway, frag-needed MTU */
+};
+
+/* From <sys/socket.h> (glibc): the address families bpf_fib_lookup takes. */
+#define AF_INET		2
+#define AF_INET6	10
+
 struct frag_hdr {
 	__u8 nexthdr;
 	__u8 reserved;
 	__be16 frag_off;
 	__be32 identification;
 };
+
+/*
+ * The tripwire: a glibc header anywhere above defines __GLIBC__. Fail here
+ * with the reason, on every machine, not only on one that lacks
+ * libc6-dev-i386.
+ */
+#ifdef __GLIBC__
+#error "a BPF header reached glibc (see the comment at the top of bpf/lib/common.h)"
+#endif
 
 #endif /* CHIMNEY_BPF_COMMON_H */

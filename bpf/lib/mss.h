@@ -65,13 +65,6 @@
 #define MSS_TCP_RST		0x04
 #define MSS_TCP_ACK		0x10
 
-#ifndef AF_INET
-#define AF_INET			2
-#endif
-#ifndef AF_INET6
-#define AF_INET6		10
-#endif
-
 /* The clamp's view of a SYN's checksum field (XDP). */
 enum mss_csum_kind {
 	MSS_CSUM_FULL,		/* a whole checksum (possibly a bad one) */
