@@ -20,6 +20,10 @@ BPF_ARCH	:= $(or $(patsubst x86_64,x86,$(patsubst i%86,x86,$(patsubst \
 		   loongarch%,loongarch,$(patsubst mips%,mips,$(CPU)))))))))),$(CPU))
 PKGS		:= libbpf libxdp json-c libpcap libmicrohttpd inih
 
+# `git describe`-like, a valid Debian version (scripts/version.sh); a
+# build outside a git checkout passes it: make CHIMNEY_VERSION=...
+CHIMNEY_VERSION	?= $(shell scripts/version.sh)
+
 ifeq ($(V),1)
 Q :=
 msg :=
@@ -74,7 +78,7 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
 		   kmod prometheus
 
-.PHONY: all clean deps test unit e2e bench demo
+.PHONY: all clean deps test unit e2e bench demo FORCE
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -104,7 +108,12 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	mv $$tmp $@
 
 # Every C object may include a skeleton; generate them all first.
-$(USER_OBJS) $(UNIT_OBJS) $(BENCH_OBJS): | $(SKELS) $(BUILD)/xdp_null.skel.h
+$(USER_OBJS) $(UNIT_OBJS) $(BENCH_OBJS): | $(SKELS) $(BUILD)/xdp_null.skel.h $(BUILD)/version.h
+
+# Rewritten only when the version changes, so a commit rebuilds one object.
+$(BUILD)/version.h: FORCE | $(BUILD)
+	$(Q)v='#define CHIMNEY_VERSION "$(CHIMNEY_VERSION)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
 
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
