@@ -35,7 +35,11 @@ endif
 BPF_CPPFLAGS	:= -target bpf -Iinclude -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) \
 		   -D__TARGET_ARCH_$(BPF_ARCH)
 BPF_CFLAGS	:= $(BPF_CPPFLAGS) -O2 -g -Wall -Werror -MMD -MP
-CFLAGS		?= -O2 -g
+# Debian's hardening defaults (dpkg-buildflags), so the package lintian
+# checks is the binary the tests ran.
+CFLAGS		?= -O2 -g -fstack-protector-strong -Wformat -Werror=format-security \
+		   -D_FORTIFY_SOURCE=2
+LDFLAGS		?= -Wl,-z,relro -Wl,-z,now
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -MMD -MP \
 		   -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
 LDLIBS		= $(shell pkg-config --libs $(PKGS)) -lelf -lz
@@ -78,7 +82,8 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
 		   kmod prometheus
 
-.PHONY: all clean deps test unit e2e bench demo FORCE
+.PHONY: all clean deps test unit e2e bench demo FORCE install uninstall deb \
+	check-fresh
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -150,8 +155,8 @@ $(TOOLS): $(BUILD)/%: selftests/tools/%.c $(TESTLIB_OBJS) $(TOOL_USER_OBJS) | $(
 	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) \
 		$(shell pkg-config --libs libpcap) -o $@
 
-deps:
-	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+# apt_ensure: install the missing ones of a package list, idempotently.
+apt_ensure = missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -161,6 +166,9 @@ deps:
 	else \
 		echo "deps: all Debian packages present"; \
 	fi
+
+deps:
+	$(Q)$(call apt_ensure,$(DEB_PKGS))
 
 # deps first, then a fresh make so pkg-config sees the installed packages.
 test: deps
@@ -180,6 +188,73 @@ bench: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)deploy/demo.sh
+
+# ---- installing, like a package ----
+#
+# make install [PREFIX=/usr/local] [DESTDIR=...]; make uninstall with the
+# same variables removes exactly what install wrote. The config is
+# /etc/chimney/chimney.conf whatever PREFIX is (the unit names it), is
+# never overwritten, and is removed only while it is the unchanged example.
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+SBINDIR		:= $(PREFIX)/sbin
+MAN8DIR		:= $(PREFIX)/share/man/man8
+BASHCOMPDIR	:= $(PREFIX)/share/bash-completion/completions
+# Debian 12 keeps packaged units in /lib/systemd/system; systemd also
+# reads /usr/local/lib/systemd/system for a local install.
+UNITDIR		?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+CONF		:= $(SYSCONFDIR)/chimney/chimney.conf
+INSTALL_DOCS	:= $(BUILD)/chimney.8 $(BUILD)/chimney.bash-completion
+
+# The unit's paths follow PREFIX and SYSCONFDIR.
+$(BUILD)/chimney.service: deploy/chimney.service Makefile | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|/usr/sbin/chimney|$(SBINDIR)/chimney|g' \
+		-e 's|/etc/chimney/chimney.conf|$(CONF)|g' $< > $@.tmp && mv $@.tmp $@
+
+# FORCE: PREFIX may differ from the last build's.
+$(BUILD)/chimney.service: FORCE
+
+install: $(BUILD)/chimney $(INSTALL_DOCS) $(BUILD)/chimney.service
+	install -D -m 0755 $(BUILD)/chimney $(DESTDIR)$(SBINDIR)/chimney
+	install -D -m 0644 $(BUILD)/chimney.8 $(DESTDIR)$(MAN8DIR)/chimney.8
+	install -D -m 0644 $(BUILD)/chimney.bash-completion $(DESTDIR)$(BASHCOMPDIR)/chimney
+	install -D -m 0644 $(BUILD)/chimney.service $(DESTDIR)$(UNITDIR)/chimney.service
+	@if [ -e $(DESTDIR)$(CONF) ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(CONF)"; \
+	else \
+		echo install -D -m 0644 deploy/chimney.conf.example $(DESTDIR)$(CONF); \
+		install -D -m 0644 deploy/chimney.conf.example $(DESTDIR)$(CONF); \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/chimney $(DESTDIR)$(MAN8DIR)/chimney.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/chimney $(DESTDIR)$(UNITDIR)/chimney.service
+	@# the directories install may have created, while empty
+	@for d in $(MAN8DIR) $(BASHCOMPDIR) $(dir $(BASHCOMPDIR)) $(UNITDIR) \
+		  $(dir $(UNITDIR)); do \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$$d 2>/dev/null || true; \
+	done
+	@if [ -e $(DESTDIR)$(CONF) ]; then \
+		if cmp -s deploy/chimney.conf.example $(DESTDIR)$(CONF); then \
+			echo rm -f $(DESTDIR)$(CONF); rm -f $(DESTDIR)$(CONF); \
+			rmdir $(DESTDIR)$(SYSCONFDIR)/chimney 2>/dev/null || true; \
+		else \
+			echo "uninstall: keeping $(DESTDIR)$(CONF): it differs from the example"; \
+		fi; \
+	fi
+
+# A .deb of the same files (PREFIX=/usr), its Depends computed by
+# dpkg-shlibdeps (scripts/mkdeb.sh).
+deb: $(BUILD)/chimney $(INSTALL_DOCS)
+	$(Q)$(call apt_ensure,dpkg-dev)
+	$(Q)scripts/mkdeb.sh $(BUILD) "$(CHIMNEY_VERSION)"
+
+# A debootstrapped Debian 12 proves the README's commands on a machine
+# with nothing installed by hand (scripts/check-fresh.sh).
+check-fresh:
+	$(Q)$(call apt_ensure,debootstrap lintian)
+	$(Q)scripts/check-fresh.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)
