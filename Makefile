@@ -47,6 +47,8 @@ LDLIBS		= $(shell pkg-config --libs $(PKGS)) -lelf -lz
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# Programs that are no hook: the kernel-feature probes of `chimney --version`.
+PROBE_SKELS	:= $(patsubst bpf/probe/%.bpf.c,$(BUILD)/%.skel.h,$(wildcard bpf/probe/*.bpf.c))
 
 USER_SRCS	:= $(wildcard user/*.c)
 USER_OBJS	:= $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -106,6 +108,9 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c scripts/bpf-libc-check.sh | $(BUILD)
 $(BUILD)/xdp_null.bpf.o: selftests/bench/xdp_null.bpf.c scripts/bpf-libc-check.sh | $(BUILD)
 	$(bpf_compile)
 
+$(BUILD)/%.bpf.o: bpf/probe/%.bpf.c scripts/bpf-libc-check.sh | $(BUILD)
+	$(bpf_compile)
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)tmp=$@.tmp.$$$$; \
@@ -113,7 +118,16 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	mv $$tmp $@
 
 # Every C object may include a skeleton; generate them all first.
-$(USER_OBJS) $(UNIT_OBJS) $(BENCH_OBJS): | $(SKELS) $(BUILD)/xdp_null.skel.h $(BUILD)/version.h
+$(USER_OBJS) $(UNIT_OBJS) $(BENCH_OBJS): | $(SKELS) $(PROBE_SKELS) $(BUILD)/xdp_null.skel.h $(BUILD)/version.h
+
+# `chimney --version` compares the libbpf and libxdp it runs with to the
+# ones it was linked against, named the same way: by the real file behind
+# the linker's libNAME.so (libxdp.so.1.3.0 -> 1.3.0), pkg-config's version
+# where there is no such file (a static build).
+lib_version = $(or $(shell readlink -f "$$(pkg-config --variable=libdir $(1))/$(1).so" \
+		2>/dev/null | sed -n 's/.*\.so\.//p'),$(shell pkg-config --modversion $(1)))
+$(BUILD)/user/version.o: CFLAGS += -DCHIMNEY_BUILD_LIBBPF='"$(call lib_version,libbpf)"' \
+				   -DCHIMNEY_BUILD_LIBXDP='"$(call lib_version,libxdp)"'
 
 # Rewritten only when the version changes, so a commit rebuilds one object.
 $(BUILD)/version.h: FORCE | $(BUILD)

@@ -127,6 +127,8 @@ void pmtu_stats_text(const struct chimney_ctx *ctx);
 int cmd_run(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+/* version.c: `chimney --version`, called from main's option parsing. */
+int cmd_version(int argc, char **argv);
 
 /* One-line error for a bad flag; returns the exit code (1). */
 int bad_option(const char *verb, char **argv);

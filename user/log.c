@@ -7,6 +7,8 @@
 #include "log.h"
 
 static enum log_level cur_level = LOG_INFO;
+/* The last error printed, without prefix or newline (log_last_error()). */
+static char last_err[512];
 
 void log_set_level(enum log_level lvl)
 {
@@ -26,11 +28,26 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		[LOG_INFO] = "",
 		[LOG_DEBUG] = "debug: ",
 	};
+	va_list aq;
+	size_t n;
 
+	if (lvl == LOG_ERR) {
+		va_copy(aq, ap);
+		vsnprintf(last_err, sizeof(last_err), fmt, aq);
+		va_end(aq);
+		n = strlen(last_err);
+		if (n && last_err[n - 1] == '\n')
+			last_err[n - 1] = 0;
+	}
 	if (lvl > cur_level)
 		return;
 	fputs(prefix[lvl], stderr);
 	vfprintf(stderr, fmt, ap);
+}
+
+const char *log_last_error(void)
+{
+	return last_err;
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

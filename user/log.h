@@ -16,6 +16,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);
+/*
+ * The last pr_err() message, without prefix and newline ("" if none):
+ * a --json error object carries the very line stderr got.
+ */
+const char *log_last_error(void);
 /* Route libbpf's and libxdp's messages through log_msg(). */
 void log_init_libs(void);
 

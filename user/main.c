@@ -77,6 +77,7 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"Usage: chimney [-n NETNS] [-v] [--json] COMMAND [ARGS]\n"
+		"       chimney [-n NETNS] --version [IFACE] [--json]\n"
 		"\n"
 		"eBPF/XDP offload and steering data plane.\n\n"
 		"Commands:\n");
@@ -88,7 +89,10 @@ static void usage(FILE *f)
 		"                   pins stay in the root mount namespace\n"
 		"  -v, --verbose    show debug output, including libbpf and libxdp\n"
 		"      --json       machine-readable output where there is a table\n"
-		"  -h, --help       this help; `chimney COMMAND --help` for a command\n");
+		"  -h, --help       this help; `chimney COMMAND --help` for a command\n"
+		"      --version    versions of chimney, libbpf and libxdp, the kernel's\n"
+		"                   BTF and freplace (libxdp dispatcher) and, with IFACE,\n"
+		"                   its native XDP (`chimney --version --help`)\n");
 }
 
 int main(int argc, char **argv)
@@ -98,6 +102,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	const char *verb;
@@ -120,6 +125,12 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			/* The rest is --version's own, like a verb's after argv[0]. */
+			argc -= optind - 1;
+			argv += optind - 1;
+			optind = 0;
+			return cmd_version(argc, argv);
 		default:
 			pr_err("option '%s' is unknown or needs an argument (see `chimney --help`)\n",
 			       argv[optind - 1]);
