@@ -14,8 +14,8 @@
 #include "log.h"
 
 /*
- * demo: the lab is a shell script (namespaces, iperf3, nft); find it
- * next to the binary (build/../deploy) or where a package would put it.
+ * demo: the lab is a shell script (namespaces, iperf3, nft) next to the
+ * binary of a build tree (build/../deploy), or named by $CHIMNEY_DEMO.
  */
 static int cmd_demo(int argc, char **argv)
 {
@@ -40,8 +40,12 @@ static int cmd_demo(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s", self);
 		snprintf(path, sizeof(path), "%s/../deploy/demo.sh", dirname(dir));
 	}
-	if (access(path, X_OK))
-		snprintf(path, sizeof(path), "/usr/share/chimney/demo.sh");
+	/* The lab needs the test tools of a build tree: a package has none. */
+	if (access(path, X_OK)) {
+		pr_err("demo: no lab next to this binary (%s): the demo runs from a clone, `make demo`\n",
+		       path);
+		return 1;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--list"))
 		argv[1] = "--help";
 	/* the script runs this very binary */
