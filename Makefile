@@ -70,6 +70,10 @@ TOOLS		:= $(patsubst selftests/tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench \
 		   $(TOOLS)
 
+# The documentation's lists (config keys, counters, verbs), printed by
+# chimney-docgen from the tables the code runs on.
+DOCGEN		:= $(BUILD)/chimney-docgen
+
 # Debian 12 packages: build, test and demo needs. `make deps` installs the
 # missing ones and does nothing when all are present.
 DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
@@ -82,7 +86,7 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(PROGS)
+all: $(PROGS) $(DOCGEN)
 
 $(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench $(BUILD)/testlib:
 	$(Q)mkdir -p $@
@@ -142,6 +146,10 @@ $(BUILD)/unit_runner: $(UNIT_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 $(BUILD)/chimney-bench: $(BENCH_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(DOCGEN): scripts/docgen.c $(LIB_OBJS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 # The tools write pcaps and parse addresses with chimney's own code.
 TOOL_USER_OBJS	:= $(BUILD)/user/trace_pcap.o $(BUILD)/user/netaddr.o
