@@ -70,9 +70,13 @@ TOOLS		:= $(patsubst selftests/tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench \
 		   $(TOOLS)
 
-# The documentation's lists (config keys, counters, verbs), printed by
-# chimney-docgen from the tables the code runs on.
+# The man page: a hand-written template in deploy/ whose lists (config
+# keys, counters) chimney-docgen prints from the tables the code runs on
+# (scripts/docfill.sh pastes them in).
 DOCGEN		:= $(BUILD)/chimney-docgen
+DOCS		:= $(BUILD)/chimney.8
+# The man page's date: the last commit's; outside git, pass one.
+CHIMNEY_DATE	?= $(shell git log -1 --format=%cs 2>/dev/null)
 
 # Debian 12 packages: build, test and demo needs. `make deps` installs the
 # missing ones and does nothing when all are present.
@@ -80,13 +84,13 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
 		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
-		   kmod prometheus
+		   kmod prometheus groff-base man-db
 
 .PHONY: all clean deps test unit e2e bench demo FORCE
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(PROGS) $(DOCGEN)
+all: $(PROGS) $(DOCGEN) $(DOCS)
 
 $(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench $(BUILD)/testlib:
 	$(Q)mkdir -p $@
@@ -150,6 +154,11 @@ $(BUILD)/chimney-bench: $(BENCH_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 $(DOCGEN): scripts/docgen.c $(LIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+
+# version.h changes exactly when the version does.
+$(DOCS): $(BUILD)/%: deploy/%.in $(DOCGEN) scripts/docfill.sh $(BUILD)/version.h
+	$(call msg,GEN,$@)
+	$(Q)scripts/docfill.sh $(DOCGEN) '$(CHIMNEY_VERSION)' '$(CHIMNEY_DATE)' $< $@
 
 # The tools write pcaps and parse addresses with chimney's own code.
 TOOL_USER_OBJS	:= $(BUILD)/user/trace_pcap.o $(BUILD)/user/netaddr.o
