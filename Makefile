@@ -70,11 +70,11 @@ TOOLS		:= $(patsubst selftests/tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench \
 		   $(TOOLS)
 
-# The man page: a hand-written template in deploy/ whose lists (config
-# keys, counters) chimney-docgen prints from the tables the code runs on
-# (scripts/docfill.sh pastes them in).
+# The man page and the bash completion: hand-written templates in deploy/
+# whose lists (config keys, counters, verbs) chimney-docgen prints from
+# the tables the code runs on (scripts/docfill.sh pastes them in).
 DOCGEN		:= $(BUILD)/chimney-docgen
-DOCS		:= $(BUILD)/chimney.8
+DOCS		:= $(BUILD)/chimney.8 $(BUILD)/chimney.bash-completion
 # The man page's date: the last commit's; outside git, pass one.
 CHIMNEY_DATE	?= $(shell git log -1 --format=%cs 2>/dev/null)
 
@@ -84,7 +84,7 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
 		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
-		   kmod prometheus groff-base man-db
+		   kmod prometheus groff-base man-db bash-completion
 
 .PHONY: all clean deps test unit e2e bench demo FORCE
 .SECONDARY:
