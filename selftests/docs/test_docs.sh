@@ -269,6 +269,13 @@ expect completion_every_key_set "chimney set lo " $(sed 's/$/=/' "$tmp/keys.help
 expect completion_mss_subcommands "chimney mss lo " add del list
 expect completion_mss_add_kind "chimney mss lo add 10.8.0.0/16 " mtu mss
 expect completion_sort_after_eq "chimney flows lo --sort=p" packets
+# the scenes, from the lab script the binary runs (chimney demo --list)
+scenes=$("$CHIMNEY" demo --list 2>/dev/null | sed -n 's/.*scenes: //p')
+if [ -z "$scenes" ]; then
+	fail completion_demo_scenes "chimney demo --list names no scene"
+else
+	expect_has completion_demo_scenes "chimney demo " $scenes
+fi
 
 # Every option of every verb's --help, and every one-word value its usage
 # line gives an option ("--mode native|skb").
