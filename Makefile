@@ -76,20 +76,28 @@ TOOLS		:= $(patsubst selftests/tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 PROGS		:= $(BUILD)/chimney $(BUILD)/unit_runner $(BUILD)/chimney-bench \
 		   $(TOOLS)
 
+# The man page and the bash completion: hand-written templates in deploy/
+# whose lists (config keys, counters, verbs) chimney-docgen prints from
+# the tables the code runs on (scripts/docfill.sh pastes them in).
+DOCGEN		:= $(BUILD)/chimney-docgen
+DOCS		:= $(BUILD)/chimney.8 $(BUILD)/chimney.bash-completion
+# The man page's date: the last commit's; outside git, pass one.
+CHIMNEY_DATE	?= $(shell git log -1 --format=%cs 2>/dev/null)
+
 # Debian 12 packages: build, test and demo needs. `make deps` installs the
 # missing ones and does nothing when all are present.
 DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
 		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
-		   kmod prometheus
+		   kmod prometheus groff-base man-db bash-completion
 
 .PHONY: all clean deps test unit e2e bench demo FORCE install uninstall deb \
 	check-fresh
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(PROGS)
+all: $(PROGS) $(DOCGEN) $(DOCS)
 
 $(BUILD) $(BUILD)/user $(BUILD)/unit $(BUILD)/bench $(BUILD)/testlib:
 	$(Q)mkdir -p $@
@@ -161,6 +169,15 @@ $(BUILD)/unit_runner: $(UNIT_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 $(BUILD)/chimney-bench: $(BENCH_OBJS) $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(DOCGEN): scripts/docgen.c $(LIB_OBJS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+
+# version.h changes exactly when the version does.
+$(DOCS): $(BUILD)/%: deploy/%.in $(DOCGEN) scripts/docfill.sh $(BUILD)/version.h
+	$(call msg,GEN,$@)
+	$(Q)scripts/docfill.sh $(DOCGEN) '$(CHIMNEY_VERSION)' '$(CHIMNEY_DATE)' $< $@
 
 # The tools write pcaps and parse addresses with chimney's own code.
 TOOL_USER_OBJS	:= $(BUILD)/user/trace_pcap.o $(BUILD)/user/netaddr.o

@@ -8,8 +8,9 @@
 # "PASS <name>", "FAIL <name>" or "SKIP <name>: <reason>". Anything else
 # is detail, shown as it comes.
 #
-#   selftests/run.sh            unit + e2e
-#   selftests/run.sh unit       unit only
+#   selftests/run.sh            unit + docs + e2e
+#   selftests/run.sh unit       unit + docs
+#   selftests/run.sh docs       the man page and the bash completion
 #   selftests/run.sh e2e [PAT]  e2e tests whose file name matches PAT
 set -u
 cd "$(dirname "$0")/.."
@@ -38,6 +39,12 @@ start=$(date +%s)
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	echo "== unit =="
 	run "$BUILD/unit_runner"
+fi
+if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = docs ]; then
+	echo "== docs =="
+	for t in selftests/docs/test_*.sh; do
+		run bash "$t"
+	done
 fi
 if [ "$what" = all ] || [ "$what" = e2e ]; then
 	echo "== e2e =="

@@ -129,6 +129,16 @@ int cmd_flows(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 /* version.c: `chimney --version`, called from main's option parsing. */
 int cmd_version(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* verbs.c: the one table of verbs, in `chimney --help` order. */
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+extern const struct verb verbs[];
+extern const size_t nverbs;
 
 /* One-line error for a bad flag; returns the exit code (1). */
 int bad_option(const char *verb, char **argv);
