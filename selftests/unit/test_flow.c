@@ -15,9 +15,12 @@
  *   from scapy.all import *
  *   E = dict(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -823,6 +826,54 @@ out:
 	flow_cleanup();
 }
 
+#define LRU_PIN_PARENT	"/sys/fs/bpf"
+#define LRU_PIN_PREFIX	"chimney-unit-flow-"
+
+/*
+ * flow_lru_evictions pins its table in a directory named by the
+ * runner's PID. A run killed in between leaves it behind, a map in it:
+ * remove those of runs that are gone, and the one of the PID this run
+ * has now, which can only be left over. A live runner's (another tree
+ * running its tests at the same time) stays.
+ */
+static void lru_stale_pins_clean(void)
+{
+	char sub[PATH_MAX], pin[PATH_MAX + 256];
+	struct dirent *de, *pe;
+	DIR *d, *pd;
+	char *end;
+	long pid;
+
+	d = opendir(LRU_PIN_PARENT);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, LRU_PIN_PREFIX, strlen(LRU_PIN_PREFIX)))
+			continue;
+		pid = strtol(de->d_name + strlen(LRU_PIN_PREFIX), &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (pid != getpid() && (!kill(pid, 0) || errno != ESRCH))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", LRU_PIN_PARENT, de->d_name);
+		pd = opendir(sub);
+		while (pd && (pe = readdir(pd))) {
+			if (strcmp(pe->d_name, ".") && strcmp(pe->d_name, "..")) {
+				snprintf(pin, sizeof(pin), "%s/%s", sub, pe->d_name);
+				unlink(pin);
+			}
+		}
+		if (pd)
+			closedir(pd);
+		if (rmdir(sub))
+			unit_log("cannot remove %s, left by an earlier run: %s\n",
+				 sub, strerror(errno));
+		else
+			unit_log("removed %s, left by an earlier run\n", sub);
+	}
+	closedir(d);
+}
+
 /*
  * A 64-entry table of its own, fed 500 flows: all are created (the LRU
  * never refuses one), and the evictions the kernel did silently are
@@ -844,7 +895,14 @@ UNIT_TEST(flow_lru_evictions)
 	struct pb b;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "/sys/fs/bpf/chimney-unit-flow-%d", getpid());
+	/* The kernel's count needs a pin. A machine that has just booted
+	 * has no bpffs mounted: mount it the way chimney does. */
+	if (!ASSERT_OK(bpffs_ensure(), "bpffs on " LRU_PIN_PARENT))
+		return;
+	lru_stale_pins_clean();
+	snprintf(dir, sizeof(dir), LRU_PIN_PARENT "/" LRU_PIN_PREFIX "%d",
+		 getpid());
+	snprintf(path, sizeof(path), "%s/flows", dir);
 	s = xdp_ingress__open();
 	if (!ASSERT_OK_PTR(s, "open"))
 		return;
@@ -879,9 +937,9 @@ UNIT_TEST(flow_lru_evictions)
 	ASSERT_TRUE(entries > 0 && entries <= 64, "the table holds at most 64");
 
 	/* the kernel's count, through a query program bound to the pin */
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/flows", dir);
-	if (!ASSERT_OK(bpf_obj_pin(m.flows, path) ? -errno : 0, "pin"))
+	if (!ASSERT_OK(mkdir(dir, 0700) && errno != EEXIST ? -errno : 0,
+		       "pin directory") ||
+	    !ASSERT_OK(bpf_obj_pin(m.flows, path) ? -errno : 0, "pin"))
 		goto out;
 	q = flow_query_open(dir);
 	if (q) {
