@@ -205,6 +205,10 @@ bpffs_ensure() {
 
 . "$ROOT/selftests/lib/netns.sh"
 
+# What a killed earlier run of this test left: gone before anything
+# here is made (a namespace that exists already cannot be added).
+ns_stale_teardown "$E2E_ID"
+
 e2e_cleanup() {
 	ns_teardown "${E2E_NETNS[@]}"
 	rm -f "$E2E_OUT"
