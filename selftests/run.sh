@@ -34,7 +34,10 @@ run() {
 	fi
 }
 
-start=$(date +%s)
+# Seconds since boot: the wall clock may be stepped meanwhile (an NTP
+# client setting a freshly booted machine's time).
+uptime_s() { local s _; read -r s _ </proc/uptime; echo "${s%.*}"; }
+start=$(uptime_s)
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	echo "== unit =="
 	run "$BUILD/unit_runner"
@@ -55,7 +58,7 @@ fi
 passed=$(grep -c '^PASS ' "$log")
 failed=$(grep -c '^FAIL ' "$log")
 skipped=$(grep -c '^SKIP ' "$log")
-echo "== $(( $(date +%s) - start ))s =="
+echo "== $(( $(uptime_s) - start ))s =="
 if [ "$failed" -gt 0 ]; then
 	echo "failed tests:"
 	grep '^FAIL ' "$log" | sed 's/^/  /'
