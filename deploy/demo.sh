@@ -388,6 +388,8 @@ if [ ! -x "$CHIMNEY" ]; then
 	exit 1
 fi
 case "${1:-}" in -h|--help) usage; exit 0;; esac
+# what a demo killed before its cleanup left
+ns_stale_teardown "$ID"
 sel=("$@")
 [ ${#sel[@]} -eq 0 ] && sel=("${SCENES[@]}")
 rc=0

@@ -167,6 +167,13 @@ dispatcher_probe() {
 		E2E_DISPATCHER_REASON="xdp-loader or $obj missing"
 		return 2
 	fi
+	# libxdp builds no dispatcher without bpffs ("Can't use dispatcher
+	# without a working bpffs"), and chimney mounts it first: without
+	# it, the answer would be about this machine's past, not its kernel.
+	if ! bpffs_ensure; then
+		E2E_DISPATCHER_REASON="cannot mount bpffs on /sys/fs/bpf"
+		return 2
+	fi
 	ip -n "$ns" link add dprobe0 type veth peer name dprobe1 || return 2
 	ip -n "$ns" link set dprobe0 up
 	ip -n "$ns" link set dprobe1 up
@@ -188,7 +195,19 @@ dispatcher_probe() {
 	return 1
 }
 
+# bpffs_ensure: bpffs on /sys/fs/bpf, mounted the way chimney mounts it
+# when missing (user/ns.c), for the steps that need it before chimney
+# ran: a machine that has just booted has none.
+bpffs_ensure() {
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && return 0
+	mkdir -p /sys/fs/bpf && mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+}
+
 . "$ROOT/selftests/lib/netns.sh"
+
+# What a killed earlier run of this test left: gone before anything
+# here is made (a namespace that exists already cannot be added).
+ns_stale_teardown "$E2E_ID"
 
 e2e_cleanup() {
 	ns_teardown "${E2E_NETNS[@]}"

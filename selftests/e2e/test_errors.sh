@@ -198,6 +198,7 @@ tc -n "$NS_B" qdisc del dev "$IF_B" clsact 2>/dev/null
 #    taken by a pinned map), the last step but one: XDP, the TC filter and
 #    the clsact qdisc chimney created must all be unwound.
 t=aon_pin_step
+bpffs_ensure
 [ -d "$PIN_ROOT" ] || { mkdir -p "$PIN_ROOT" && ROOT_MADE=1; }
 BLOCK_PIN=$PIN_ROOT/$NS_B
 if ! bpftool map create "$BLOCK_PIN" type array key 4 value 4 entries 1 \

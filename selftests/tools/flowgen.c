@@ -75,11 +75,24 @@ static int conn_open(const struct sockaddr_storage *ss, socklen_t len)
 	return fd;
 }
 
+/*
+ * Seconds on CLOCK_MONOTONIC: the wall clock may be stepped while the
+ * server runs (an NTP client setting the time of a machine that has
+ * just booted), which would end it early or keep it past its SECS.
+ */
+static time_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static int do_server(const struct sockaddr_storage *ss, socklen_t len,
 		     int secs)
 {
 	struct epoll_event ev, evs[256];
-	time_t end = time(NULL) + secs;
+	time_t end = mono_s() + secs;
 	int lfd, ep, one = 1, n, i, fd;
 	char buf[512];
 	ssize_t r;
@@ -94,7 +107,7 @@ static int do_server(const struct sockaddr_storage *ss, socklen_t len,
 	ev.events = EPOLLIN;
 	ev.data.fd = lfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	while (time(NULL) < end) {
+	while (mono_s() < end) {
 		n = epoll_wait(ep, evs, 256, 200);
 		for (i = 0; i < n; i++) {
 			fd = evs[i].data.fd;
