@@ -30,6 +30,7 @@
 #include "conffile.h"
 #include "flowtab.h"
 #include "log.h"
+#include "metrics.h"
 #include "run.h"
 
 #define RESCAN_NS	2000000000ULL	/* look for new / gone instances */
@@ -56,6 +57,12 @@ struct run_opts {
 	struct conf_file cf;
 	bool have_cf;
 };
+
+/* Label value of an instance's namespace. */
+static const char *run_inst_ns(const struct run_inst *ri)
+{
+	return ri->netns[0] ? ri->netns : CHIMNEY_DEFAULT_NS;
+}
 
 static __u32 pin_id(const char *dir, const char *name)
 {
@@ -301,6 +308,54 @@ static void check_full(struct run_inst *ri, const struct sweep_result *r)
 			run_inst_ns(ri), ri->ifname, (unsigned long long)pct);
 		ri->full = false;
 	}
+}
+
+/* What a scrape shows of one instance; the caller holds rs->lock. */
+static void snap_inst(const struct run_inst *ri, struct snapshot *s)
+{
+	long cnt;
+
+	snprintf(s->netns, sizeof(s->netns), "%s", run_inst_ns(ri));
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ri->ifname);
+	s->have_counters = !counters_read(ri->m.counters, s->sums,
+					  &s->per_cpu, &s->ncpus);
+	s->have_stats = !flow_stats_read(ri->m.flow_stats, &s->st);
+	cnt = ri->q ? flow_query_count(ri->q) : -1;
+	if (cnt >= 0) {
+		s->entries = cnt;
+		s->have_entries = true;
+	} else if (s->have_stats) {
+		s->entries = s->st.entries;	/* as of the last sweep */
+		s->have_entries = true;
+	}
+	s->size = ri->size;
+}
+
+int run_snapshot(void *arg, struct snapshot **out, size_t *n,
+		 double *sweep_interval)
+{
+	struct run_state *rs = arg;
+	struct run_inst *ri;
+	struct snapshot *s;
+	size_t k = 0;
+	int err = 0;
+
+	/* Under the lock: rescan() frees instances, and their map fds
+	 * with them, under it too. */
+	pthread_mutex_lock(&rs->lock);
+	s = calloc(rs->ninst ? rs->ninst : 1, sizeof(*s));
+	if (!s) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	for (ri = rs->list; ri && k < (size_t)rs->ninst; ri = ri->next)
+		snap_inst(ri, &s[k++]);
+	*sweep_interval = rs->interval;
+	*out = s;
+	*n = k;
+unlock:
+	pthread_mutex_unlock(&rs->lock);
+	return err;
 }
 
 struct sweep_totals {
@@ -671,7 +726,7 @@ int cmd_run(int argc, char **argv)
 		/* -n: the listener lives in that namespace */
 		if (ns_enter(o.netns))
 			goto out;
-		ms = metrics_start(&rs, o.metrics);
+		ms = metrics_start(o.metrics, run_snapshot, &rs);
 		ns_restore();
 		if (!ms)
 			goto out;
