@@ -647,6 +647,7 @@ int cmd_run(int argc, char **argv)
 	struct sweep_result *r = NULL;
 	struct run_inst *ri;
 	__u64 next_scan = 0;
+	double iv;
 	int c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "c:m:n:h", opts, NULL)) != -1) {
@@ -750,8 +751,13 @@ int cmd_run(int argc, char **argv)
 			sweep_inst(ri, r, &t);
 		if (!rs.ninst)
 			t.min_timeout_ms = RESCAN_NS / 1000000 * 2;
-		rs.interval = next_interval(rs.interval, &t);
-		sleep_interruptible(rs.interval);
+		/* The exporter reads it under the lock (run.h); only this
+		 * thread writes it, so it reads it without. */
+		iv = next_interval(rs.interval, &t);
+		pthread_mutex_lock(&rs.lock);
+		rs.interval = iv;
+		pthread_mutex_unlock(&rs.lock);
+		sleep_interruptible(iv);
 	}
 	pr_info("run: stopping; the data plane carries on without the daemon\n");
 	ret = 0;

@@ -3,8 +3,8 @@
  * `chimney run`: the instances the daemon serves.
  *
  * Lock rules. The main thread owns the list: it alone adopts, sweeps
- * and frees instances, and it alone changes list and ninst, always
- * under lock, so it may read them without. The exporter's thread
+ * and frees instances, and it alone writes list, ninst and interval,
+ * always under lock, so it may read them without. The exporter's thread
  * sees the daemon only through run_snapshot(), which copies what a
  * scrape shows while holding lock; nothing of struct run_inst leaves
  * the daemon.
@@ -42,7 +42,7 @@ struct run_inst {
 };
 
 struct run_state {
-	pthread_mutex_t lock;	/* list, ninst: see above */
+	pthread_mutex_t lock;	/* list, ninst, interval: see above */
 	struct run_inst *list;
 	int ninst;
 	double interval;	/* seconds until the next sweep */
