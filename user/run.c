@@ -90,9 +90,17 @@ static void inst_free(struct run_inst *ri)
 	free(ri);
 }
 
+/* Why inst_adopt() left an instance alone; errors are negative errnos. */
+enum adopt_result {
+	ADOPT_OK = 0,		/* *out is ours to serve */
+	ADOPT_NOT_READY,	/* attach still in progress, or the pins are gone */
+	ADOPT_BUSY,		/* another chimney run serves it */
+	ADOPT_NO_FLOWS,		/* no flow table: attached by an older chimney */
+};
+
 /*
  * Take over one pinned instance: lock it, open its maps, set up the
- * exact occupancy count. 1 when it is not (yet) ours to serve.
+ * exact occupancy count. An enum adopt_result, or a negative errno.
  */
 static int inst_adopt(const char *netns, const char *ifname,
 		      struct run_inst **out)
@@ -118,21 +126,21 @@ static int inst_adopt(const char *netns, const char *ifname,
 	 * still in progress */
 	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_CPUMAP_PROG);
 	if (stat(path, &sb)) {
-		err = 1;
+		err = ADOPT_NOT_READY;
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_FLOWS);
 	if (stat(path, &sb)) {
-		err = 3;
+		err = ADOPT_NO_FLOWS;
 		goto fail;
 	}
 	ri->lock_fd = open(ri->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ri->lock_fd < 0) {
-		err = 1;
+		err = ADOPT_NOT_READY;	/* detached meanwhile */
 		goto fail;
 	}
 	if (flock(ri->lock_fd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? 2 : -errno;
+		err = errno == EWOULDBLOCK ? ADOPT_BUSY : -errno;
 		goto fail;
 	}
 	ri->config_id = pin_id(ri->pin_dir, PIN_CONFIG);
@@ -149,7 +157,7 @@ static int inst_adopt(const char *netns, const char *ifname,
 		(unsigned long long)flow_stats_expired_total(&st),
 		ri->q ? "" : " (occupancy counted while sweeping)");
 	*out = ri;
-	return 0;
+	return ADOPT_OK;
 fail:
 	inst_free(ri);
 	return err;
@@ -231,17 +239,17 @@ static int rescan_one(const char *netns, const char *ifname, void *p)
 		return 0;
 	}
 	err = inst_adopt(netns, ifname, &ri);
-	if (err == 2 || err == 3) {
+	if (err == ADOPT_BUSY || err == ADOPT_NO_FLOWS) {
 		/* said once per instance, not at every rescan */
 		if (!noted(a->rs, netns, ifname))
-			pr_warn(err == 2 ?
+			pr_warn(err == ADOPT_BUSY ?
 				"%s/%s: served by another chimney run; left alone\n" :
 				"%s/%s: no flow table pinned (attached by an older chimney?): not served\n",
 				netns ? netns : CHIMNEY_DEFAULT_NS, ifname);
 		return 0;
 	}
-	if (err)
-		return 0;	/* not ready, or said why */
+	if (err != ADOPT_OK)
+		return 0;	/* not ready (the next rescan retries), or said why */
 	ri->seen = true;
 	pthread_mutex_lock(&a->rs->lock);
 	ri->next = a->rs->list;
