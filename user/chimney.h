@@ -102,6 +102,9 @@ int config_commit(const struct chimney_maps *m,
  * Safe against a concurrent config_commit().
  */
 void steer_retire_cpus(const struct chimney_maps *m, const bool *busy);
+/* Apply KEY=VALUE items to an attached instance's pinned config. */
+int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
+		     const char *verb);
 
 /* attach.c */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
@@ -120,6 +123,14 @@ int cmd_stats(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_mss(int argc, char **argv);
 
+/*
+ * mss.c: add (rule) or delete (rule NULL) the prefix rule whose LPM key
+ * (struct chimney_mss_key4 or key6, by family 4 or 6) is key, and
+ * recount the rules in the config. pfx names it in messages.
+ */
+struct chimney_mss_rule;
+int mss_rule_update(const struct chimney_ctx *ctx, int family, const void *key,
+		    const struct chimney_mss_rule *rule, const char *pfx);
 /* mss.c: the path-MTU signals, shown by `chimney stats`. */
 struct json_object;
 void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);

@@ -138,6 +138,64 @@ out:
 	return err;
 }
 
+static void rules_close(int fd4, int fd6)
+{
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+}
+
+/* The two rule tries; the error says what to do when none was made. */
+static int rules_open(const struct chimney_ctx *ctx, int *fd4, int *fd6)
+{
+	int err;
+
+	*fd4 = pin_open(ctx, PIN_MSS_RULES_V4);
+	*fd6 = pin_open(ctx, PIN_MSS_RULES_V6);
+	if (*fd4 >= 0 && *fd6 >= 0)
+		return 0;
+	err = *fd4 < 0 ? *fd4 : *fd6;
+	pr_err("mss: cannot open the rule maps in %s: %s (attached by an older chimney? detach and attach again)\n",
+	       ctx->pin_dir, strerror(-err));
+	rules_close(*fd4, *fd6);
+	return err;
+}
+
+int mss_rule_update(const struct chimney_ctx *ctx, int family, const void *key,
+		    const struct chimney_mss_rule *rule, const char *pfx)
+{
+	int fd4, fd6, fd, err;
+
+	err = rules_open(ctx, &fd4, &fd6);
+	if (err)
+		return err;
+	fd = family == 4 ? fd4 : fd6;
+	if (rule) {
+		if (bpf_map_update_elem(fd, key, rule, BPF_ANY)) {
+			err = -errno;
+			pr_err("mss: adding %s failed: %s%s\n", pfx, strerror(-err),
+			       err == -ENOSPC ? " (rule table full)" : "");
+			goto out;
+		}
+	} else if (bpf_map_delete_elem(fd, key)) {
+		err = -errno;
+		if (err == -ENOENT)
+			pr_err("mss: no rule for %s on %s\n", pfx, ctx->ifname);
+		else
+			pr_err("mss: deleting %s failed: %s\n", pfx,
+			       strerror(-err));
+		goto out;
+	}
+	err = update_counts(ctx, fd4, fd6);
+	if (err)
+		pr_err("mss: updating the rule counts in the config failed: %s\n",
+		       strerror(-err));
+out:
+	rules_close(fd4, fd6);
+	return err;
+}
+
 static int parse_value(const char *what, const char *val, int family,
 		       struct chimney_mss_rule *r)
 {
@@ -244,7 +302,7 @@ int cmd_mss(int argc, char **argv)
 	struct chimney_mss_key6 k6 = {};
 	const char *op, *pfx_s = "";
 	struct prefix pfx = {};
-	int c, fd4 = -1, fd6 = -1, fd, err, ret = 1;
+	int c, fd4, fd6, err, ret;
 	void *key;
 
 	/* Options anywhere: `mss eth0 list --json` reads naturally. */
@@ -311,58 +369,25 @@ int cmd_mss(int argc, char **argv)
 
 	if (ctx_resolve_attached(&ctx, "mss"))
 		return 1;
-	fd4 = pin_open(&ctx, PIN_MSS_RULES_V4);
-	fd6 = pin_open(&ctx, PIN_MSS_RULES_V6);
-	if (fd4 < 0 || fd6 < 0) {
-		pr_err("mss: cannot open the rule maps in %s: %s (attached by an older chimney? detach and attach again)\n",
-		       ctx.pin_dir, strerror(-(fd4 < 0 ? fd4 : fd6)));
-		goto out;
-	}
 	if (!strcmp(op, "list")) {
+		if (rules_open(&ctx, &fd4, &fd6))
+			return 1;
 		ret = rules_list(fd4, fd6, ctx.json) ? 1 : 0;
-		goto out;
+		rules_close(fd4, fd6);
+		return ret;
 	}
 
 	if (pfx.family == 4) {
 		k4.prefixlen = pfx.len;
 		memcpy(k4.addr, pfx.addr, 4);
 		key = &k4;
-		fd = fd4;
 	} else {
 		k6.prefixlen = pfx.len;
 		memcpy(k6.addr, pfx.addr, 16);
 		key = &k6;
-		fd = fd6;
 	}
-	if (!strcmp(op, "add")) {
-		if (bpf_map_update_elem(fd, key, &rule, BPF_ANY)) {
-			err = -errno;
-			pr_err("mss: adding %s failed: %s%s\n", pfx_s, strerror(-err),
-			       err == -ENOSPC ? " (rule table full)" : "");
-			goto out;
-		}
-	} else if (bpf_map_delete_elem(fd, key)) {
-		err = -errno;
-		if (err == -ENOENT)
-			pr_err("mss: no rule for %s on %s\n", pfx_s, ctx.ifname);
-		else
-			pr_err("mss: deleting %s failed: %s\n", pfx_s,
-			       strerror(-err));
-		goto out;
-	}
-	err = update_counts(&ctx, fd4, fd6);
-	if (err) {
-		pr_err("mss: updating the rule counts in the config failed: %s\n",
-		       strerror(-err));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd4 >= 0)
-		close(fd4);
-	if (fd6 >= 0)
-		close(fd6);
-	return ret;
+	return mss_rule_update(&ctx, pfx.family, key,
+			       !strcmp(op, "add") ? &rule : NULL, pfx_s) ? 1 : 0;
 }
 
 /* ---- path-MTU signals, for `chimney stats` --------------------------- */

@@ -266,3 +266,32 @@ fail:
 	pr_err("writing %s failed: %s\n", step, strerror(-err));
 	return err;
 }
+
+/* Apply KEY=VALUE to a running instance's pinned config. */
+int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
+		     const char *verb)
+{
+	struct chimney_config old, cfg;
+	struct chimney_maps m;
+	int err;
+
+	err = maps_open_pinned(ctx, &m);
+	if (err)
+		return err;
+	err = instance_read_config(ctx, &old);
+	if (err) {
+		pr_err("%s: reading config of %s failed: %s\n", verb,
+		       ctx->ifname, strerror(-err));
+		goto out;
+	}
+	cfg = old;
+	err = config_apply_kv(&cfg, n, kv, verb);
+	if (err)
+		goto out;
+	err = config_commit(&m, &old, &cfg);
+	if (err)
+		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+out:
+	maps_close(&m);
+	return err;
+}
