@@ -102,7 +102,20 @@ int config_commit(const struct chimney_maps *m,
  * Safe against a concurrent config_commit().
  */
 void steer_retire_cpus(const struct chimney_maps *m, const bool *busy);
-/* Apply KEY=VALUE items to an attached instance's pinned config. */
+/*
+ * The one way to change an attached instance's pinned config, for every
+ * writer (set, attach on an attached interface, run --config, mss
+ * add/del): under the instance's config lock, read the config as the
+ * last writer left it, let edit change it (non-zero: an error, printed
+ * by edit; nothing is written), and commit it with config_commit().
+ * Writers of different keys, in any number of processes, cannot lose
+ * each other's changes. Errors are printed with verb; returns 0 or a
+ * negative errno.
+ */
+typedef int (*config_edit_fn)(struct chimney_config *cfg, void *arg);
+int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
+		  void *arg, const char *verb);
+/* config_update() applying KEY=VALUE items (config_apply_kv()). */
 int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 		     const char *verb);
 

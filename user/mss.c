@@ -116,28 +116,6 @@ static int trie_count(int fd, size_t key_size)
 	return n;
 }
 
-static int update_counts(const struct chimney_ctx *ctx, int fd4, int fd6)
-{
-	struct chimney_config cfg;
-	__u32 zero = 0;
-	int cfd, err = 0;
-
-	cfd = pin_open(ctx, PIN_CONFIG);
-	if (cfd < 0)
-		return cfd;
-	if (bpf_map_lookup_elem(cfd, &zero, &cfg)) {
-		err = -errno;
-		goto out;
-	}
-	cfg.mss_rules_v4 = trie_count(fd4, sizeof(struct chimney_mss_key4));
-	cfg.mss_rules_v6 = trie_count(fd6, sizeof(struct chimney_mss_key6));
-	if (bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY))
-		err = -errno;
-out:
-	close(cfd);
-	return err;
-}
-
 static void rules_close(int fd4, int fd6)
 {
 	if (fd4 >= 0)
@@ -162,37 +140,58 @@ static int rules_open(const struct chimney_ctx *ctx, int *fd4, int *fd6)
 	return err;
 }
 
+struct rule_edit {
+	const char *ifname;
+	int fd4, fd6, family;
+	const void *key;
+	const struct chimney_mss_rule *rule;	/* NULL: delete */
+	const char *pfx;
+};
+
+/*
+ * The trie change and the recount, as one config_update() edit: under
+ * the config lock, so no writer that read the config before the change
+ * can write its old count back after it.
+ */
+static int rule_apply(struct chimney_config *cfg, void *arg)
+{
+	const struct rule_edit *e = arg;
+	int fd = e->family == 4 ? e->fd4 : e->fd6, err;
+
+	if (e->rule) {
+		if (bpf_map_update_elem(fd, e->key, e->rule, BPF_ANY)) {
+			err = -errno;
+			pr_err("mss: adding %s failed: %s%s\n", e->pfx,
+			       strerror(-err),
+			       err == -ENOSPC ? " (rule table full)" : "");
+			return err;
+		}
+	} else if (bpf_map_delete_elem(fd, e->key)) {
+		err = -errno;
+		if (err == -ENOENT)
+			pr_err("mss: no rule for %s on %s\n", e->pfx, e->ifname);
+		else
+			pr_err("mss: deleting %s failed: %s\n", e->pfx,
+			       strerror(-err));
+		return err;
+	}
+	cfg->mss_rules_v4 = trie_count(e->fd4, sizeof(struct chimney_mss_key4));
+	cfg->mss_rules_v6 = trie_count(e->fd6, sizeof(struct chimney_mss_key6));
+	return 0;
+}
+
 int mss_rule_update(const struct chimney_ctx *ctx, int family, const void *key,
 		    const struct chimney_mss_rule *rule, const char *pfx)
 {
-	int fd4, fd6, fd, err;
+	struct rule_edit e = { .ifname = ctx->ifname, .family = family,
+			       .key = key, .rule = rule, .pfx = pfx };
+	int err;
 
-	err = rules_open(ctx, &fd4, &fd6);
+	err = rules_open(ctx, &e.fd4, &e.fd6);
 	if (err)
 		return err;
-	fd = family == 4 ? fd4 : fd6;
-	if (rule) {
-		if (bpf_map_update_elem(fd, key, rule, BPF_ANY)) {
-			err = -errno;
-			pr_err("mss: adding %s failed: %s%s\n", pfx, strerror(-err),
-			       err == -ENOSPC ? " (rule table full)" : "");
-			goto out;
-		}
-	} else if (bpf_map_delete_elem(fd, key)) {
-		err = -errno;
-		if (err == -ENOENT)
-			pr_err("mss: no rule for %s on %s\n", pfx, ctx->ifname);
-		else
-			pr_err("mss: deleting %s failed: %s\n", pfx,
-			       strerror(-err));
-		goto out;
-	}
-	err = update_counts(ctx, fd4, fd6);
-	if (err)
-		pr_err("mss: updating the rule counts in the config failed: %s\n",
-		       strerror(-err));
-out:
-	rules_close(fd4, fd6);
+	err = config_update(ctx, rule_apply, &e, "mss");
+	rules_close(e.fd4, e.fd6);
 	return err;
 }
 
