@@ -207,35 +207,6 @@ static int reuse_maps(struct bpf_object *obj, struct bpf_object *owner)
 	return 0;
 }
 
-/* Apply KEY=VALUE to a running instance's pinned config. */
-static int update_pinned_config(struct chimney_ctx *ctx, int n, char **kv,
-				const char *verb)
-{
-	struct chimney_config old, cfg;
-	struct chimney_maps m;
-	int err;
-
-	err = maps_open_pinned(ctx, &m);
-	if (err)
-		return err;
-	err = instance_read_config(ctx, &old);
-	if (err) {
-		pr_err("%s: reading config of %s failed: %s\n", verb,
-		       ctx->ifname, strerror(-err));
-		goto out;
-	}
-	cfg = old;
-	err = config_apply_kv(&cfg, n, kv, verb);
-	if (err)
-		goto out;
-	err = config_commit(&m, &old, &cfg);
-	if (err)
-		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
-out:
-	maps_close(&m);
-	return err;
-}
-
 /*
  * The attach sequence. Maps are created by loading the TC object first,
  * so the config is in place before either program sees a packet; the
@@ -498,8 +469,8 @@ int cmd_attach(int argc, char **argv)
 				       ctx.ifname, mode_name(meta.xdp_mode));
 				return 1;
 			}
-			if (update_pinned_config(&ctx, argc - optind,
-						 argv + optind, "attach"))
+			if (config_update_kv(&ctx, argc - optind,
+					     argv + optind, "attach"))
 				return 1;
 			if (!ctx.json)
 				printf("%s: already attached; config updated\n",
@@ -645,6 +616,6 @@ int cmd_set(int argc, char **argv)
 		return 1;
 	if (ctx_resolve_attached(&ctx, "set"))
 		return 1;
-	return update_pinned_config(&ctx, argc - optind, argv + optind,
-				    "set") ? 1 : 0;
+	return config_update_kv(&ctx, argc - optind, argv + optind,
+				"set") ? 1 : 0;
 }

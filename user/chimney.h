@@ -102,6 +102,22 @@ int config_commit(const struct chimney_maps *m,
  * Safe against a concurrent config_commit().
  */
 void steer_retire_cpus(const struct chimney_maps *m, const bool *busy);
+/*
+ * The one way to change an attached instance's pinned config, for every
+ * writer (set, attach on an attached interface, run --config, mss
+ * add/del): under the instance's config lock, read the config as the
+ * last writer left it, let edit change it (non-zero: an error, printed
+ * by edit; nothing is written), and commit it with config_commit().
+ * Writers of different keys, in any number of processes, cannot lose
+ * each other's changes. Errors are printed with verb; returns 0 or a
+ * negative errno.
+ */
+typedef int (*config_edit_fn)(struct chimney_config *cfg, void *arg);
+int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
+		  void *arg, const char *verb);
+/* config_update() applying KEY=VALUE items (config_apply_kv()). */
+int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
+		     const char *verb);
 
 /* attach.c */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
@@ -120,6 +136,14 @@ int cmd_stats(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_mss(int argc, char **argv);
 
+/*
+ * mss.c: add (rule) or delete (rule NULL) the prefix rule whose LPM key
+ * (struct chimney_mss_key4 or key6, by family 4 or 6) is key, and
+ * recount the rules in the config. pfx names it in messages.
+ */
+struct chimney_mss_rule;
+int mss_rule_update(const struct chimney_ctx *ctx, int family, const void *key,
+		    const struct chimney_mss_rule *rule, const char *pfx);
 /* mss.c: the path-MTU signals, shown by `chimney stats`. */
 struct json_object;
 void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);

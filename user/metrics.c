@@ -10,6 +10,9 @@
  * The flow table adds occupancy, expiries by reason, evictions and
  * sweep time from the pinned flow_stats map, so a restarted daemon
  * carries on where the last one stopped.
+ *
+ * This file reads no map: the daemon hands it a snapshot per scrape
+ * (metrics.h), and metrics_render() turns that into text.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,16 +22,18 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <bpf/bpf.h>
 #include <microhttpd.h>
 
+#include "chimney.h"
+#include "flowtab.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
-#include "run.h"
 
 struct metrics_server {
 	struct MHD_Daemon *d;
-	struct run_state *rs;
+	metrics_collect_fn collect;
+	void *arg;
 	int fd;
 };
 
@@ -67,12 +72,12 @@ static void put_label(FILE *f, const char *name, const char *val)
 	fputc('"', f);
 }
 
-static void put_inst(FILE *f, const char *name, const struct run_inst *ri)
+static void put_inst(FILE *f, const char *name, const struct snapshot *s)
 {
 	fprintf(f, "%s{", name);
-	put_label(f, "netns", run_inst_ns(ri));
+	put_label(f, "netns", s->netns);
 	fputc(',', f);
-	put_label(f, "ifname", ri->ifname);
+	put_label(f, "ifname", s->ifname);
 }
 
 static bool counter_per_cpu(const struct counter_desc *d)
@@ -82,47 +87,23 @@ static bool counter_per_cpu(const struct counter_desc *d)
 				 !strcmp(d->base, "bytes")));
 }
 
-/* What one scrape reads of one instance. */
-struct inst_snap {
-	bool ok;
-	__u64 sums[CHIMNEY_NR_COUNTERS];
-	__u64 *pc;		/* ncpus rows */
-	int ncpus;
-	struct chimney_flow_stats st;
-	bool have_st;
-	__u64 entries;
-	bool have_entries;
-};
-
-static void snap_inst(struct run_inst *ri, struct inst_snap *s)
+void snapshot_free(struct snapshot *s, size_t n)
 {
-	long cnt;
+	size_t k;
 
-	memset(s, 0, sizeof(*s));
-	s->ok = !counters_read(ri->m.counters, s->sums, &s->pc, &s->ncpus);
-	s->have_st = !flow_stats_read(ri->m.flow_stats, &s->st);
-	cnt = ri->q ? flow_query_count(ri->q) : -1;
-	if (cnt >= 0) {
-		s->entries = cnt;
-		s->have_entries = true;
-	} else if (s->have_st) {
-		s->entries = s->st.entries;	/* as of the last sweep */
-		s->have_entries = true;
-	}
+	if (!s)
+		return;
+	for (k = 0; k < n; k++)
+		free(s[k].per_cpu);
+	free(s);
 }
 
-void metrics_render(FILE *f, struct run_state *rs)
+void metrics_render(FILE *f, const struct snapshot *s, size_t n,
+		    double sweep_interval)
 {
-	struct inst_snap *snaps;
-	struct run_inst *ri;
 	char name[160];
-	int i, n, k, cpu;
-
-	snaps = calloc(rs->ninst ? rs->ninst : 1, sizeof(*snaps));
-	if (!snaps)
-		return;
-	for (ri = rs->list, n = 0; ri && n < rs->ninst; ri = ri->next, n++)
-		snap_inst(ri, &snaps[n]);
+	size_t k;
+	int i, cpu;
 
 	/* The shared counter list, one family per counter. */
 	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++) {
@@ -131,19 +112,19 @@ void metrics_render(FILE *f, struct run_state *rs)
 
 		snprintf(name, sizeof(name), "chimney_%s_total", d->name);
 		put_help(f, name, d->help, "counter");
-		for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-			if (!snaps[k].ok)
+		for (k = 0; k < n; k++) {
+			if (!s[k].have_counters)
 				continue;
 			if (!per_cpu) {
-				put_inst(f, name, ri);
+				put_inst(f, name, &s[k]);
 				fprintf(f, "} %llu\n",
-					(unsigned long long)snaps[k].sums[i]);
+					(unsigned long long)s[k].sums[i]);
 				continue;
 			}
-			for (cpu = 0; cpu < snaps[k].ncpus; cpu++) {
-				put_inst(f, name, ri);
+			for (cpu = 0; s[k].per_cpu && cpu < s[k].ncpus; cpu++) {
+				put_inst(f, name, &s[k]);
 				fprintf(f, ",cpu=\"%d\"} %llu\n", cpu,
-					(unsigned long long)snaps[k].pc[
+					(unsigned long long)s[k].per_cpu[
 					cpu * CHIMNEY_NR_COUNTERS + i]);
 			}
 		}
@@ -152,11 +133,11 @@ void metrics_render(FILE *f, struct run_state *rs)
 	/* chimney run's own counters, from the pinned flow_stats. */
 #define SWEEP_FAMILY(cname, chelp)					\
 	put_help(f, "chimney_" #cname "_total", chelp, "counter");	\
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {		\
-		if (!snaps[k].have_st)					\
+	for (k = 0; k < n; k++) {					\
+		if (!s[k].have_stats)					\
 			continue;					\
-		put_inst(f, "chimney_" #cname "_total", ri);		\
-		fprintf(f, "} %llu\n", (unsigned long long)snaps[k].st.cname); \
+		put_inst(f, "chimney_" #cname "_total", &s[k]);		\
+		fprintf(f, "} %llu\n", (unsigned long long)s[k].st.cname); \
 	}
 	CHIMNEY_SWEEP_COUNTERS(SWEEP_FAMILY)
 #undef SWEEP_FAMILY
@@ -164,73 +145,70 @@ void metrics_render(FILE *f, struct run_state *rs)
 	put_help(f, "chimney_flow_expired_total",
 		 "Flows chimney run expired, by reason: the state whose idle timeout ran out (flow.timeout.*)",
 		 "counter");
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-		if (!snaps[k].have_st)
+	for (k = 0; k < n; k++) {
+		struct chimney_flow_stats st = s[k].st;
+
+		if (!s[k].have_stats)
 			continue;
 		for (i = 0; i < FLOW_ST_MAX; i++) {
-			put_inst(f, "chimney_flow_expired_total", ri);
+			put_inst(f, "chimney_flow_expired_total", &s[k]);
 			fprintf(f, ",reason=\"%s\"} %llu\n", flow_state_names[i],
-				(unsigned long long)*flow_stats_expired(
-					&snaps[k].st, i));
+				(unsigned long long)*flow_stats_expired(&st, i));
 		}
 	}
 
 	put_help(f, "chimney_flow_sweep_seconds_total",
 		 "Time chimney run spent sweeping the flow table", "counter");
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-		if (!snaps[k].have_st)
+	for (k = 0; k < n; k++) {
+		if (!s[k].have_stats)
 			continue;
-		put_inst(f, "chimney_flow_sweep_seconds_total", ri);
-		fprintf(f, "} %.6f\n", snaps[k].st.sweep_ns_total / 1e9);
+		put_inst(f, "chimney_flow_sweep_seconds_total", &s[k]);
+		fprintf(f, "} %.6f\n", s[k].st.sweep_ns_total / 1e9);
 	}
 
 	put_help(f, "chimney_flow_sweep_duration_seconds",
 		 "Duration of the last sweep of the flow table", "gauge");
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-		if (!snaps[k].have_st)
+	for (k = 0; k < n; k++) {
+		if (!s[k].have_stats)
 			continue;
-		put_inst(f, "chimney_flow_sweep_duration_seconds", ri);
-		fprintf(f, "} %.6f\n", snaps[k].st.sweep_ns_last / 1e9);
+		put_inst(f, "chimney_flow_sweep_duration_seconds", &s[k]);
+		fprintf(f, "} %.6f\n", s[k].st.sweep_ns_last / 1e9);
 	}
 
 	put_help(f, "chimney_flow_entries",
 		 "Flows in the table (the kernel's count, or as of the last sweep)",
 		 "gauge");
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-		if (!snaps[k].have_entries)
+	for (k = 0; k < n; k++) {
+		if (!s[k].have_entries)
 			continue;
-		put_inst(f, "chimney_flow_entries", ri);
-		fprintf(f, "} %llu\n", (unsigned long long)snaps[k].entries);
+		put_inst(f, "chimney_flow_entries", &s[k]);
+		fprintf(f, "} %llu\n", (unsigned long long)s[k].entries);
 	}
 
 	put_help(f, "chimney_flow_table_size",
 		 "Capacity of the flow table (flow.size)", "gauge");
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-		put_inst(f, "chimney_flow_table_size", ri);
-		fprintf(f, "} %u\n", ri->size);
+	for (k = 0; k < n; k++) {
+		put_inst(f, "chimney_flow_table_size", &s[k]);
+		fprintf(f, "} %u\n", s[k].size);
 	}
 
 	put_help(f, "chimney_flow_occupancy_ratio",
 		 "Flow table entries / capacity (chimney run warns above 0.9)",
 		 "gauge");
-	for (ri = rs->list, k = 0; k < n; ri = ri->next, k++) {
-		if (!snaps[k].have_entries || !ri->size)
+	for (k = 0; k < n; k++) {
+		if (!s[k].have_entries || !s[k].size)
 			continue;
-		put_inst(f, "chimney_flow_occupancy_ratio", ri);
-		fprintf(f, "} %.6f\n", (double)snaps[k].entries / ri->size);
+		put_inst(f, "chimney_flow_occupancy_ratio", &s[k]);
+		fprintf(f, "} %.6f\n", (double)s[k].entries / s[k].size);
 	}
 
 	put_help(f, "chimney_run_instances",
 		 "Attached interfaces this chimney run serves", "gauge");
-	fprintf(f, "chimney_run_instances %d\n", rs->ninst);
+	fprintf(f, "chimney_run_instances %zu\n", n);
 	put_help(f, "chimney_run_sweep_interval_seconds",
 		 "Time until the next sweep (adapts to the expiry rate)",
 		 "gauge");
-	fprintf(f, "chimney_run_sweep_interval_seconds %.3f\n", rs->interval);
-
-	for (k = 0; k < n; k++)
-		free(snaps[k].pc);
-	free(snaps);
+	fprintf(f, "chimney_run_sweep_interval_seconds %.3f\n", sweep_interval);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
@@ -257,8 +235,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	static char not_found[] = "not found: try /metrics\n";
 	static char bad_method[] = "only GET\n";
 	struct metrics_server *ms = cls;
+	struct snapshot *snap = NULL;
+	double interval = 0;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, n = 0;
 	FILE *f;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
@@ -269,12 +249,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
 			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
-	f = open_memstream(&buf, &len);
-	if (!f)
+	/* The daemon copies what we show under its lock; rendering and
+	 * sending happen outside it. */
+	if (ms->collect(ms->arg, &snap, &n, &interval))
 		return MHD_NO;
-	pthread_mutex_lock(&ms->rs->lock);
-	metrics_render(f, ms->rs);
-	pthread_mutex_unlock(&ms->rs->lock);
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		snapshot_free(snap, n);
+		return MHD_NO;
+	}
+	metrics_render(f, snap, n, interval);
+	snapshot_free(snap, n);
 	fclose(f);
 	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 		     buf, len, MHD_RESPMEM_MUST_FREE);
@@ -318,7 +303,8 @@ int metrics_addr_check(const char *addr)
 	return -EINVAL;
 }
 
-struct metrics_server *metrics_start(struct run_state *rs, const char *addr)
+struct metrics_server *metrics_start(const char *addr,
+				     metrics_collect_fn collect, void *arg)
 {
 	struct metrics_server *ms;
 	struct sockaddr_storage ss;
@@ -333,7 +319,8 @@ struct metrics_server *metrics_start(struct run_state *rs, const char *addr)
 	ms = calloc(1, sizeof(*ms));
 	if (!ms)
 		return NULL;
-	ms->rs = rs;
+	ms->collect = collect;
+	ms->arg = arg;
 	/* Our own socket: bind errors (address in use, no such address)
 	 * come back as errno, not as a libmicrohttpd log line. */
 	ms->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -116,25 +116,82 @@ static int trie_count(int fd, size_t key_size)
 	return n;
 }
 
-static int update_counts(const struct chimney_ctx *ctx, int fd4, int fd6)
+static void rules_close(int fd4, int fd6)
 {
-	struct chimney_config cfg;
-	__u32 zero = 0;
-	int cfd, err = 0;
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+}
 
-	cfd = pin_open(ctx, PIN_CONFIG);
-	if (cfd < 0)
-		return cfd;
-	if (bpf_map_lookup_elem(cfd, &zero, &cfg)) {
+/* The two rule tries; the error says what to do when none was made. */
+static int rules_open(const struct chimney_ctx *ctx, int *fd4, int *fd6)
+{
+	int err;
+
+	*fd4 = pin_open(ctx, PIN_MSS_RULES_V4);
+	*fd6 = pin_open(ctx, PIN_MSS_RULES_V6);
+	if (*fd4 >= 0 && *fd6 >= 0)
+		return 0;
+	err = *fd4 < 0 ? *fd4 : *fd6;
+	pr_err("mss: cannot open the rule maps in %s: %s (attached by an older chimney? detach and attach again)\n",
+	       ctx->pin_dir, strerror(-err));
+	rules_close(*fd4, *fd6);
+	return err;
+}
+
+struct rule_edit {
+	const char *ifname;
+	int fd4, fd6, family;
+	const void *key;
+	const struct chimney_mss_rule *rule;	/* NULL: delete */
+	const char *pfx;
+};
+
+/*
+ * The trie change and the recount, as one config_update() edit: under
+ * the config lock, so no writer that read the config before the change
+ * can write its old count back after it.
+ */
+static int rule_apply(struct chimney_config *cfg, void *arg)
+{
+	const struct rule_edit *e = arg;
+	int fd = e->family == 4 ? e->fd4 : e->fd6, err;
+
+	if (e->rule) {
+		if (bpf_map_update_elem(fd, e->key, e->rule, BPF_ANY)) {
+			err = -errno;
+			pr_err("mss: adding %s failed: %s%s\n", e->pfx,
+			       strerror(-err),
+			       err == -ENOSPC ? " (rule table full)" : "");
+			return err;
+		}
+	} else if (bpf_map_delete_elem(fd, e->key)) {
 		err = -errno;
-		goto out;
+		if (err == -ENOENT)
+			pr_err("mss: no rule for %s on %s\n", e->pfx, e->ifname);
+		else
+			pr_err("mss: deleting %s failed: %s\n", e->pfx,
+			       strerror(-err));
+		return err;
 	}
-	cfg.mss_rules_v4 = trie_count(fd4, sizeof(struct chimney_mss_key4));
-	cfg.mss_rules_v6 = trie_count(fd6, sizeof(struct chimney_mss_key6));
-	if (bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY))
-		err = -errno;
-out:
-	close(cfd);
+	cfg->mss_rules_v4 = trie_count(e->fd4, sizeof(struct chimney_mss_key4));
+	cfg->mss_rules_v6 = trie_count(e->fd6, sizeof(struct chimney_mss_key6));
+	return 0;
+}
+
+int mss_rule_update(const struct chimney_ctx *ctx, int family, const void *key,
+		    const struct chimney_mss_rule *rule, const char *pfx)
+{
+	struct rule_edit e = { .ifname = ctx->ifname, .family = family,
+			       .key = key, .rule = rule, .pfx = pfx };
+	int err;
+
+	err = rules_open(ctx, &e.fd4, &e.fd6);
+	if (err)
+		return err;
+	err = config_update(ctx, rule_apply, &e, "mss");
+	rules_close(e.fd4, e.fd6);
 	return err;
 }
 
@@ -244,7 +301,7 @@ int cmd_mss(int argc, char **argv)
 	struct chimney_mss_key6 k6 = {};
 	const char *op, *pfx_s = "";
 	struct prefix pfx = {};
-	int c, fd4 = -1, fd6 = -1, fd, err, ret = 1;
+	int c, fd4, fd6, err, ret;
 	void *key;
 
 	/* Options anywhere: `mss eth0 list --json` reads naturally. */
@@ -311,58 +368,25 @@ int cmd_mss(int argc, char **argv)
 
 	if (ctx_resolve_attached(&ctx, "mss"))
 		return 1;
-	fd4 = pin_open(&ctx, PIN_MSS_RULES_V4);
-	fd6 = pin_open(&ctx, PIN_MSS_RULES_V6);
-	if (fd4 < 0 || fd6 < 0) {
-		pr_err("mss: cannot open the rule maps in %s: %s (attached by an older chimney? detach and attach again)\n",
-		       ctx.pin_dir, strerror(-(fd4 < 0 ? fd4 : fd6)));
-		goto out;
-	}
 	if (!strcmp(op, "list")) {
+		if (rules_open(&ctx, &fd4, &fd6))
+			return 1;
 		ret = rules_list(fd4, fd6, ctx.json) ? 1 : 0;
-		goto out;
+		rules_close(fd4, fd6);
+		return ret;
 	}
 
 	if (pfx.family == 4) {
 		k4.prefixlen = pfx.len;
 		memcpy(k4.addr, pfx.addr, 4);
 		key = &k4;
-		fd = fd4;
 	} else {
 		k6.prefixlen = pfx.len;
 		memcpy(k6.addr, pfx.addr, 16);
 		key = &k6;
-		fd = fd6;
 	}
-	if (!strcmp(op, "add")) {
-		if (bpf_map_update_elem(fd, key, &rule, BPF_ANY)) {
-			err = -errno;
-			pr_err("mss: adding %s failed: %s%s\n", pfx_s, strerror(-err),
-			       err == -ENOSPC ? " (rule table full)" : "");
-			goto out;
-		}
-	} else if (bpf_map_delete_elem(fd, key)) {
-		err = -errno;
-		if (err == -ENOENT)
-			pr_err("mss: no rule for %s on %s\n", pfx_s, ctx.ifname);
-		else
-			pr_err("mss: deleting %s failed: %s\n", pfx_s,
-			       strerror(-err));
-		goto out;
-	}
-	err = update_counts(&ctx, fd4, fd6);
-	if (err) {
-		pr_err("mss: updating the rule counts in the config failed: %s\n",
-		       strerror(-err));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd4 >= 0)
-		close(fd4);
-	if (fd6 >= 0)
-		close(fd6);
-	return ret;
+	return mss_rule_update(&ctx, pfx.family, key,
+			       !strcmp(op, "add") ? &rule : NULL, pfx_s) ? 1 : 0;
 }
 
 /* ---- path-MTU signals, for `chimney stats` --------------------------- */

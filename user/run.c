@@ -30,6 +30,7 @@
 #include "conffile.h"
 #include "flowtab.h"
 #include "log.h"
+#include "metrics.h"
 #include "run.h"
 
 #define RESCAN_NS	2000000000ULL	/* look for new / gone instances */
@@ -57,6 +58,12 @@ struct run_opts {
 	bool have_cf;
 };
 
+/* Label value of an instance's namespace. */
+static const char *run_inst_ns(const struct run_inst *ri)
+{
+	return ri->netns[0] ? ri->netns : CHIMNEY_DEFAULT_NS;
+}
+
 static __u32 pin_id(const char *dir, const char *name)
 {
 	struct bpf_map_info info = {};
@@ -83,9 +90,17 @@ static void inst_free(struct run_inst *ri)
 	free(ri);
 }
 
+/* Why inst_adopt() left an instance alone; errors are negative errnos. */
+enum adopt_result {
+	ADOPT_OK = 0,		/* *out is ours to serve */
+	ADOPT_NOT_READY,	/* attach still in progress, or the pins are gone */
+	ADOPT_BUSY,		/* another chimney run serves it */
+	ADOPT_NO_FLOWS,		/* no flow table: attached by an older chimney */
+};
+
 /*
  * Take over one pinned instance: lock it, open its maps, set up the
- * exact occupancy count. 1 when it is not (yet) ours to serve.
+ * exact occupancy count. An enum adopt_result, or a negative errno.
  */
 static int inst_adopt(const char *netns, const char *ifname,
 		      struct run_inst **out)
@@ -111,21 +126,21 @@ static int inst_adopt(const char *netns, const char *ifname,
 	 * still in progress */
 	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_CPUMAP_PROG);
 	if (stat(path, &sb)) {
-		err = 1;
+		err = ADOPT_NOT_READY;
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_FLOWS);
 	if (stat(path, &sb)) {
-		err = 3;
+		err = ADOPT_NO_FLOWS;
 		goto fail;
 	}
 	ri->lock_fd = open(ri->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ri->lock_fd < 0) {
-		err = 1;
+		err = ADOPT_NOT_READY;	/* detached meanwhile */
 		goto fail;
 	}
 	if (flock(ri->lock_fd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? 2 : -errno;
+		err = errno == EWOULDBLOCK ? ADOPT_BUSY : -errno;
 		goto fail;
 	}
 	ri->config_id = pin_id(ri->pin_dir, PIN_CONFIG);
@@ -142,7 +157,7 @@ static int inst_adopt(const char *netns, const char *ifname,
 		(unsigned long long)flow_stats_expired_total(&st),
 		ri->q ? "" : " (occupancy counted while sweeping)");
 	*out = ri;
-	return 0;
+	return ADOPT_OK;
 fail:
 	inst_free(ri);
 	return err;
@@ -224,17 +239,17 @@ static int rescan_one(const char *netns, const char *ifname, void *p)
 		return 0;
 	}
 	err = inst_adopt(netns, ifname, &ri);
-	if (err == 2 || err == 3) {
+	if (err == ADOPT_BUSY || err == ADOPT_NO_FLOWS) {
 		/* said once per instance, not at every rescan */
 		if (!noted(a->rs, netns, ifname))
-			pr_warn(err == 2 ?
+			pr_warn(err == ADOPT_BUSY ?
 				"%s/%s: served by another chimney run; left alone\n" :
 				"%s/%s: no flow table pinned (attached by an older chimney?): not served\n",
 				netns ? netns : CHIMNEY_DEFAULT_NS, ifname);
 		return 0;
 	}
-	if (err)
-		return 0;	/* not ready, or said why */
+	if (err != ADOPT_OK)
+		return 0;	/* not ready (the next rescan retries), or said why */
 	ri->seen = true;
 	pthread_mutex_lock(&a->rs->lock);
 	ri->next = a->rs->list;
@@ -301,6 +316,54 @@ static void check_full(struct run_inst *ri, const struct sweep_result *r)
 			run_inst_ns(ri), ri->ifname, (unsigned long long)pct);
 		ri->full = false;
 	}
+}
+
+/* What a scrape shows of one instance; the caller holds rs->lock. */
+static void snap_inst(const struct run_inst *ri, struct snapshot *s)
+{
+	long cnt;
+
+	snprintf(s->netns, sizeof(s->netns), "%s", run_inst_ns(ri));
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ri->ifname);
+	s->have_counters = !counters_read(ri->m.counters, s->sums,
+					  &s->per_cpu, &s->ncpus);
+	s->have_stats = !flow_stats_read(ri->m.flow_stats, &s->st);
+	cnt = ri->q ? flow_query_count(ri->q) : -1;
+	if (cnt >= 0) {
+		s->entries = cnt;
+		s->have_entries = true;
+	} else if (s->have_stats) {
+		s->entries = s->st.entries;	/* as of the last sweep */
+		s->have_entries = true;
+	}
+	s->size = ri->size;
+}
+
+int run_snapshot(void *arg, struct snapshot **out, size_t *n,
+		 double *sweep_interval)
+{
+	struct run_state *rs = arg;
+	struct run_inst *ri;
+	struct snapshot *s;
+	size_t k = 0;
+	int err = 0;
+
+	/* Under the lock: rescan() frees instances, and their map fds
+	 * with them, under it too. */
+	pthread_mutex_lock(&rs->lock);
+	s = calloc(rs->ninst ? rs->ninst : 1, sizeof(*s));
+	if (!s) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	for (ri = rs->list; ri && k < (size_t)rs->ninst; ri = ri->next)
+		snap_inst(ri, &s[k++]);
+	*sweep_interval = rs->interval;
+	*out = s;
+	*n = k;
+unlock:
+	pthread_mutex_unlock(&rs->lock);
+	return err;
 }
 
 struct sweep_totals {
@@ -592,6 +655,7 @@ int cmd_run(int argc, char **argv)
 	struct sweep_result *r = NULL;
 	struct run_inst *ri;
 	__u64 next_scan = 0;
+	double iv;
 	int c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "c:m:n:h", opts, NULL)) != -1) {
@@ -671,7 +735,7 @@ int cmd_run(int argc, char **argv)
 		/* -n: the listener lives in that namespace */
 		if (ns_enter(o.netns))
 			goto out;
-		ms = metrics_start(&rs, o.metrics);
+		ms = metrics_start(o.metrics, run_snapshot, &rs);
 		ns_restore();
 		if (!ms)
 			goto out;
@@ -695,8 +759,13 @@ int cmd_run(int argc, char **argv)
 			sweep_inst(ri, r, &t);
 		if (!rs.ninst)
 			t.min_timeout_ms = RESCAN_NS / 1000000 * 2;
-		rs.interval = next_interval(rs.interval, &t);
-		sleep_interruptible(rs.interval);
+		/* The exporter reads it under the lock (run.h); only this
+		 * thread writes it, so it reads it without. */
+		iv = next_interval(rs.interval, &t);
+		pthread_mutex_lock(&rs.lock);
+		rs.interval = iv;
+		pthread_mutex_unlock(&rs.lock);
+		sleep_interruptible(iv);
 	}
 	pr_info("run: stopping; the data plane carries on without the daemon\n");
 	ret = 0;

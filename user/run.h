@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* `chimney run`: the instances it serves, shared with the exporter. */
+/*
+ * `chimney run`: the instances the daemon serves.
+ *
+ * Lock rules. The main thread owns the list: it alone adopts, sweeps
+ * and frees instances, and it alone writes list, ninst and interval,
+ * always under lock, so it may read them without. The exporter's thread
+ * sees the daemon only through run_snapshot(), which copies what a
+ * scrape shows while holding lock; nothing of struct run_inst leaves
+ * the daemon.
+ */
 #ifndef CHIMNEY_USER_RUN_H
 #define CHIMNEY_USER_RUN_H
 
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
 
 #include "chimney.h"
 #include "flowtab.h"
+#include "metrics.h"
 
 struct run_inst {
 	struct run_inst *next;
@@ -32,7 +42,7 @@ struct run_inst {
 };
 
 struct run_state {
-	pthread_mutex_t lock;	/* the list, against the exporter thread */
+	pthread_mutex_t lock;	/* list, ninst, interval: see above */
 	struct run_inst *list;
 	int ninst;
 	double interval;	/* seconds until the next sweep */
@@ -40,24 +50,12 @@ struct run_state {
 	int nnoted;
 };
 
-/* Label value of an instance's namespace. */
-static inline const char *run_inst_ns(const struct run_inst *ri)
-{
-	return ri->netns[0] ? ri->netns : CHIMNEY_DEFAULT_NS;
-}
-
-/* metrics.c */
-struct metrics_server;
 /*
- * Listen on ADDR:PORT, [ADDR6]:PORT, :PORT or PORT (loopback) in the
- * current network namespace and serve /metrics from rs. NULL on error
- * (printed).
+ * The exporter's metrics_collect_fn (arg: the struct run_state): reads
+ * every instance's counters, flow_stats and occupancy into a snapshot
+ * array under rs->lock.
  */
-struct metrics_server *metrics_start(struct run_state *rs, const char *addr);
-void metrics_stop(struct metrics_server *ms);
-/* 0 when addr is a valid --metrics value, else an error printed. */
-int metrics_addr_check(const char *addr);
-/* The Prometheus text exposition of rs; the caller holds rs->lock. */
-void metrics_render(FILE *f, struct run_state *rs);
+int run_snapshot(void *rs, struct snapshot **s, size_t *n,
+		 double *sweep_interval);
 
 #endif /* CHIMNEY_USER_RUN_H */

@@ -10,10 +10,13 @@
  * table, and both name live cpumap entries.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -265,4 +268,108 @@ int config_commit(const struct chimney_maps *m,
 fail:
 	pr_err("writing %s failed: %s\n", step, strerror(-err));
 	return err;
+}
+
+/*
+ * The config lock: flock on the directory that holds the instance's pin
+ * directory (<root>/<netns>/), not on the pin directory itself, which
+ * `chimney run` holds exclusively for as long as it serves the instance
+ * (one daemon per instance): a writer would wait for the daemon to exit.
+ * bpffs cannot hold a lock file (only pins and directories), and a map
+ * fd is no use either: every map fd shares one anonymous inode, so a
+ * flock on one would lock every map of every instance. The directory
+ * is shared by the namespace's instances; config writes are rare and
+ * short, and a writer waits for another at most for one commit.
+ *
+ * Detach removes a namespace directory once it is empty and the next
+ * attach makes a new one, so a lock on the old one would exclude
+ * nobody: after locking, the directory must still be the one the path
+ * names, else lock again.
+ */
+static int config_lock(const struct chimney_ctx *ctx)
+{
+	struct stat locked, named;
+	char dir[PATH_MAX], *slash;
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), "%s", ctx->pin_dir);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return -EINVAL;
+	*slash = 0;
+	for (;;) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		while ((err = flock(fd, LOCK_EX)) && errno == EINTR)
+			;
+		if (err) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		if (!fstat(fd, &locked) && !stat(dir, &named) &&
+		    locked.st_dev == named.st_dev && locked.st_ino == named.st_ino)
+			return fd;
+		close(fd);
+	}
+}
+
+int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
+		  void *arg, const char *verb)
+{
+	struct chimney_config old, cfg;
+	struct chimney_maps m;
+	int lock, err;
+	__u32 zero = 0;
+
+	lock = config_lock(ctx);
+	if (lock < 0) {
+		pr_err("%s: locking the config of %s failed: %s\n", verb,
+		       ctx->ifname, strerror(-lock));
+		return lock;
+	}
+	err = maps_open_pinned(ctx, &m);
+	if (err)
+		goto unlock;
+	/* Read under the lock: the config the last writer left. */
+	if (bpf_map_lookup_elem(m.config, &zero, &old)) {
+		err = -errno;
+		pr_err("%s: reading config of %s failed: %s\n", verb,
+		       ctx->ifname, strerror(-err));
+		goto close;
+	}
+	cfg = old;
+	err = edit(&cfg, arg);
+	if (err)
+		goto close;
+	err = config_commit(&m, &old, &cfg);
+	if (err)
+		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+close:
+	maps_close(&m);
+unlock:
+	close(lock);		/* drops the flock */
+	return err;
+}
+
+struct kv_edit {
+	int n;
+	char **kv;
+	const char *verb;
+};
+
+static int kv_apply(struct chimney_config *cfg, void *arg)
+{
+	const struct kv_edit *e = arg;
+
+	return config_apply_kv(cfg, e->n, e->kv, e->verb);
+}
+
+int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
+		     const char *verb)
+{
+	struct kv_edit e = { .n = n, .kv = kv, .verb = verb };
+
+	return config_update(ctx, kv_apply, &e, verb);
 }
