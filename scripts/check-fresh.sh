@@ -132,6 +132,10 @@ find_mirror() {
 mount_chroot() {
 	local r=$1
 
+	# The root a mount point of its own, as on a booted machine: `ip netns
+	# add` makes / rslave and /run/netns a shared mount.
+	mount --bind "$r" "$r" &&
+	mount -t tmpfs -o mode=0755 tmpfs "$r/run" &&
 	mount -t proc proc "$r/proc" &&
 	# A sysfs of its own: no bpffs, tracefs or debugfs below it, as at boot.
 	mount -t sysfs sysfs "$r/sys" &&
