@@ -232,8 +232,11 @@ static int update_pinned_config(struct chimney_ctx *ctx, int n, char **kv,
 	if (err)
 		goto out;
 	err = config_commit(&m, &old, &cfg);
+	/* csum= changed here rather than at attach: the same warning */
 	if (err)
 		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+	else if (cfg.csum_mode != old.csum_mode)
+		csum_warn_partial(ctx, &cfg);
 out:
 	maps_close(&m);
 	return err;
