@@ -14,6 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -384,6 +387,69 @@ cleanup:
 	return err;
 }
 
+/* The names `ip link` shows (link/none) for the usual frames without Ethernet. */
+static const char *link_type_name(int type, char *buf, size_t len)
+{
+	switch (type) {
+	case ARPHRD_NONE:
+		return "none";
+	case ARPHRD_PPP:
+		return "ppp";
+	case ARPHRD_TUNNEL:
+		return "ipip";
+	case ARPHRD_TUNNEL6:
+		return "tunnel6";
+	case ARPHRD_IPGRE:
+		return "gre";
+	case ARPHRD_SIT:
+		return "sit";
+	case ARPHRD_RAWIP:
+		return "rawip";
+	case ARPHRD_INFINIBAND:
+		return "infiniband";
+	}
+	snprintf(buf, len, "type %d", type);
+	return buf;
+}
+
+/*
+ * The programs parse Ethernet frames. On a device whose frames begin
+ * with the IP header (tun, wireguard, IP tunnels, ppp) they would take
+ * the IP header for MAC addresses and an ethertype and misjudge every
+ * packet (csum=drop dropped valid datagrams on a tun), so such devices
+ * are refused. Loopback frames do carry an Ethernet header. The type
+ * comes from SIOCGIFHWADDR on a socket of the current network
+ * namespace: `-n NETNS` switches only that, and /sys/class/net would
+ * describe the root namespace's interfaces.
+ */
+static int check_ethernet(const struct chimney_ctx *ctx)
+{
+	struct ifreq ifr = {};
+	char buf[16];
+	int s, err = 0, type;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		err = -errno;
+	} else {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ctx->ifname);
+		if (ioctl(s, SIOCGIFHWADDR, &ifr))
+			err = -errno;
+		close(s);
+	}
+	if (err) {
+		pr_err("attach: cannot read the link type of %s: %s\n",
+		       ctx->ifname, strerror(-err));
+		return err;
+	}
+	type = ifr.ifr_hwaddr.sa_family;
+	if (type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK)
+		return 0;
+	pr_err("attach: %s has no Ethernet header (link/%s): chimney parses Ethernet frames and would misread every packet\n",
+	       ctx->ifname, link_type_name(type, buf, sizeof(buf)));
+	return -EPROTONOSUPPORT;
+}
+
 static int parse_mode(const char *s)
 {
 	if (!strcmp(s, "native") || !strcmp(s, "drv"))
@@ -455,7 +521,7 @@ int cmd_attach(int argc, char **argv)
 	config_defaults(&cfg);
 	if (config_apply_kv(&cfg, argc - optind, argv + optind, "attach"))
 		return 1;
-	if (ctx_resolve(&ctx, "attach", true))
+	if (ctx_resolve(&ctx, "attach", true) || check_ethernet(&ctx))
 		return 1;
 
 	if (instance_exists(&ctx)) {

@@ -123,7 +123,8 @@ int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
 
-/* trace.c: veth senders put partial checksums on the wire (one-line warning). */
+/* trace.c: veth senders and loopback put partial checksums on the wire
+ * (one-line warning). */
 void csum_warn_partial(const struct chimney_ctx *ctx,
 		       const struct chimney_config *cfg);
 

@@ -346,6 +346,9 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 	err = config_commit(&m, &old, &cfg);
 	if (err)
 		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+	/* csum= changed on a running instance: the attach-time warning */
+	else if (cfg.csum_mode != old.csum_mode)
+		csum_warn_partial(ctx, &cfg);
 close:
 	maps_close(&m);
 unlock:

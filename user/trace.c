@@ -4,8 +4,9 @@
  * `events` ring buffer (today: frames whose checksum chimney proved
  * wrong), as text, JSON lines or a pcap for tcpdump and Wireshark.
  *
- * Also here: the warning `attach` prints on a veth, whose senders put
- * partial checksums on the wire when tx checksum offload is on.
+ * Also here: the warning `attach` and `set` print on a veth, whose
+ * senders put partial checksums on the wire when tx checksum offload is
+ * on, and on loopback, whose local traffic always has them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -354,9 +355,12 @@ out:
  * On a veth, a sender with tx checksum offload (the default) leaves the
  * L4 checksum partial: the receiving stack knows (CHECKSUM_PARTIAL
  * travels with the skb), XDP sees only the bytes, and they look corrupt.
- * The driver comes from the ethtool ioctl on a socket of the current
- * network namespace: `-n NETNS` switches only that, and sysfs would
- * describe the root namespace's interfaces.
+ * Loopback is the same with no sender to ask: its checksum offload is
+ * fixed on (`ethtool -K lo tx off` changes nothing), so the TCP and UDP
+ * it carries are partial for good. The driver comes from the ethtool
+ * ioctl, the loopback flag from SIOCGIFFLAGS, both on a socket of the
+ * current network namespace: `-n NETNS` switches only that, and sysfs
+ * would describe the root namespace's interfaces.
  */
 void csum_warn_partial(const struct chimney_ctx *ctx,
 		       const struct chimney_config *cfg)
@@ -371,9 +375,15 @@ void csum_warn_partial(const struct chimney_ctx *ctx,
 	if (s < 0)
 		return;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ctx->ifname);
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_LOOPBACK)) {
+		pr_warn("%s is the loopback: local TCP and UDP carry partial checksums there, which csum= counts as bad (and csum=drop drops); its checksum offload is fixed (ethtool -K %s tx off changes nothing), so keep csum=count or csum=off on it\n",
+			ctx->ifname, ctx->ifname);
+		goto out;
+	}
 	ifr.ifr_data = (void *)&info;
 	if (!ioctl(s, SIOCETHTOOL, &ifr) && !strcmp(info.driver, "veth"))
 		pr_warn("%s is a veth: a peer with tx checksum offload on sends partial checksums, which csum= counts as bad (and csum=drop drops); turn it off on the peer: ethtool -K PEER tx off\n",
 			ctx->ifname);
+out:
 	close(s);
 }
