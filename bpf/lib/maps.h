@@ -105,20 +105,12 @@ struct {
 } csum_scratch SEC(".maps");
 
 /*
- * The flow table (bpf/lib/flow.h). An LRU hash: a full table evicts its
- * least recently used flow rather than refusing a new one, so it can
- * never lock out new connections. max_entries is flow.size, set by
- * attach before the first object is loaded. flow_stats belongs to
- * `chimney run` (expiries, evictions, sweeps); no program touches it,
- * it is declared here so that it is created and pinned with the table
- * whose history it holds.
+ * The flow table (flow_maps.h). flow_stats belongs to `chimney run`
+ * (expiries, evictions, sweeps); no program touches it, it is declared
+ * here so that it is created and pinned with the table whose history
+ * it holds.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, CHIMNEY_FLOW_SIZE_DEFAULT);
-	__type(key, struct chimney_flow_key);
-	__type(value, struct chimney_flow);
-} flows SEC(".maps");
+#include "flow_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
