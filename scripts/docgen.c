@@ -2,7 +2,7 @@
 /*
  * chimney-docgen: the man page's and the bash completion's lists, printed
  * from the tables chimney itself runs on (config_keys[], counter_descs[],
- * verbs[]), so that neither can drift from the code. The Makefile pastes
+ * verbs[], chimney_map_descs[]), so that neither can drift from the code. The Makefile pastes
  * the output into deploy/chimney.8.in and deploy/chimney.bash-completion.in.
  *
  *   chimney-docgen SECTION     one of the sections below, on stdout
@@ -172,6 +172,23 @@ static int daemon_counters_roff(FILE *f)
 	return 0;
 }
 
+/* An instance's pins: the list of <chimney/maps.h>, but its internal maps. */
+static int pins_roff(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
+		if (chimney_map_descs[i].kind == CHIMNEY_INTERNAL_MAP)
+			continue;
+		fputs(".TP\n", f);
+		roff_bold(f, chimney_map_descs[i].name);
+		fputs("\n", f);
+		roff_text(f, chimney_map_descs[i].help);
+		fputs("\n", f);
+	}
+	return 0;
+}
+
 static int verbs_list(FILE *f)
 {
 	size_t i;
@@ -258,6 +275,7 @@ static const struct section {
 	{ "hook-counters-roff", hook_counters_roff, "rx_/tx_ counters with help (roff)" },
 	{ "global-counters-roff", global_counters_roff, "global counters with help (roff)" },
 	{ "daemon-counters-roff", daemon_counters_roff, "chimney run's flow_stats counts (roff)" },
+	{ "pins-roff", pins_roff, "an instance's pins with help (roff)" },
 	{ "verbs", verbs_list, "verb names, one a line" },
 	{ "keys", keys_list, "config key names, one a line" },
 	{ "key-values", key_values_list, "KEY=VALUE completion candidates, one a line" },

@@ -376,7 +376,7 @@ static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
 	if (err)
 		goto out_pins;
 	step = "pin cpumap program";
-	snprintf(path, sizeof(path), "%s/%s", ctx->pin_dir, PIN_CPUMAP_PROG);
+	snprintf(path, sizeof(path), "%s/%s", ctx->pin_dir, PIN(cpumap_prog));
 	if (bpf_obj_pin(maps.cpumap_prog, path)) {
 		err = -errno;
 		goto out_pins;

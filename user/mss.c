@@ -26,10 +26,6 @@
 #include "chimney.h"
 #include "log.h"
 
-#define PIN_MSS_RULES_V4	"mss_rules_v4"
-#define PIN_MSS_RULES_V6	"mss_rules_v6"
-#define PIN_PMTU_LOG		"pmtu_log"
-
 static const char *mss_usage =
 	"Usage: chimney [-n NETNS] mss IFACE add PREFIX mtu N | mss N\n"
 	"       chimney [-n NETNS] mss IFACE del PREFIX\n"
@@ -122,7 +118,7 @@ static int update_counts(const struct chimney_ctx *ctx, int fd4, int fd6)
 	__u32 zero = 0;
 	int cfd, err = 0;
 
-	cfd = pin_open(ctx, PIN_CONFIG);
+	cfd = pin_open(ctx, PIN(config));
 	if (cfd < 0)
 		return cfd;
 	if (bpf_map_lookup_elem(cfd, &zero, &cfg)) {
@@ -311,8 +307,8 @@ int cmd_mss(int argc, char **argv)
 
 	if (ctx_resolve_attached(&ctx, "mss"))
 		return 1;
-	fd4 = pin_open(&ctx, PIN_MSS_RULES_V4);
-	fd6 = pin_open(&ctx, PIN_MSS_RULES_V6);
+	fd4 = pin_open(&ctx, PIN(mss_rules_v4));
+	fd6 = pin_open(&ctx, PIN(mss_rules_v6));
 	if (fd4 < 0 || fd6 < 0) {
 		pr_err("mss: cannot open the rule maps in %s: %s (attached by an older chimney? detach and attach again)\n",
 		       ctx.pin_dir, strerror(-(fd4 < 0 ? fd4 : fd6)));
@@ -391,7 +387,7 @@ static int pmtu_collect(const struct chimney_ctx *ctx, struct pmtu_seen *out,
 	__u32 zero = 0;
 
 	*total = 0;
-	fd = pin_open(ctx, PIN_PMTU_LOG);
+	fd = pin_open(ctx, PIN(pmtu_log));
 	if (fd < 0)
 		return fd;
 	ncpus = libbpf_num_possible_cpus();

@@ -109,12 +109,12 @@ static int inst_adopt(const char *netns, const char *ifname,
 		goto fail;
 	/* attach pins the cpumap program last: before that, an attach is
 	 * still in progress */
-	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_CPUMAP_PROG);
+	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN(cpumap_prog));
 	if (stat(path, &sb)) {
 		err = 1;
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_FLOWS);
+	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN(flows));
 	if (stat(path, &sb)) {
 		err = 3;
 		goto fail;
@@ -128,7 +128,7 @@ static int inst_adopt(const char *netns, const char *ifname,
 		err = errno == EWOULDBLOCK ? 2 : -errno;
 		goto fail;
 	}
-	ri->config_id = pin_id(ri->pin_dir, PIN_CONFIG);
+	ri->config_id = pin_id(ri->pin_dir, PIN(config));
 	memcpy(ctx.pin_dir, ri->pin_dir, sizeof(ctx.pin_dir));
 	err = maps_open_pinned(&ctx, &ri->m);
 	if (err)
@@ -219,7 +219,7 @@ static int rescan_one(const char *netns, const char *ifname, void *p)
 
 		pin_dir_path(dir, sizeof(dir), netns, ifname);
 		/* Same maps as when adopted, or a re-attach: start over. */
-		if (pin_id(dir, PIN_CONFIG) == ri->config_id)
+		if (pin_id(dir, PIN(config)) == ri->config_id)
 			ri->seen = true;
 		return 0;
 	}
