@@ -117,9 +117,22 @@ int config_commit(const struct chimney_maps *m,
  */
 void steer_retire_cpus(const struct chimney_maps *m, const bool *busy);
 
-/* attach.c */
+/* instance.c (the loader itself: instance.h) */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
+
+/*
+ * attach.c: what `chimney attach` does once its arguments are checked,
+ * shared with `chimney run --config`. ctx is resolved (ctx_resolve());
+ * mode is 0 (native, falling back to skb) or attach_parse_mode()'s. An
+ * attached interface gets cfg as its new config. -errno, printed.
+ */
+int attach_config(struct chimney_ctx *ctx, int mode,
+		  const struct chimney_config *cfg);
+/* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
+int attach_parse_mode(const char *s);
+/* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */
+int detach_iface(struct chimney_ctx *ctx);
 
 /* trace.c: veth senders put partial checksums on the wire (one-line warning). */
 void csum_warn_partial(const struct chimney_ctx *ctx,

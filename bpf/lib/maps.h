@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Maps shared by both hooks. Each .bpf.c includes this, so each object
- * declares them; `chimney attach` loads the TC object first, which
- * creates them all, and hands their fds to the XDP and cpumap objects
- * (bpf_map__reuse_fd), so one interface has exactly one set, pinned
- * under /sys/fs/bpf/chimney/<ns>/<if>/.
+ * declares them; the instance loader (user/instance.c) loads the TC
+ * object first, which creates them all, and hands their fds to the XDP
+ * and cpumap objects (bpf_map__reuse_fd), so one interface has exactly
+ * one set, pinned under /sys/fs/bpf/chimney/<ns>/<if>/. Every map here
+ * is in the list of <chimney/maps.h> (a unit test checks).
  */
 #ifndef CHIMNEY_BPF_MAPS_H
 #define CHIMNEY_BPF_MAPS_H
@@ -91,7 +92,9 @@ struct {
 	__type(value, struct csum_ratelimit);
 } csum_rl SEC(".maps");
 
-/* Where multi-buffer frames are copied to be summed, 512 bytes at a time. */
+/* Where multi-buffer frames are copied to be summed, 512 bytes at a time.
+ * Shared but not pinned (CHIMNEY_INTERNAL_MAP): nothing in it outlives
+ * the packet being summed. */
 struct csum_scratch {
 	__u8 buf[512];
 	__u64 sum;
