@@ -100,9 +100,6 @@ int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
  * state. -ENOENT when one has no pin.
  */
 int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir);
-/* The same from a loaded object's maps, borrowed (no maps_close());
- * cpumap_prog, a program, stays -1. */
-void maps_from_obj(struct chimney_maps *m, struct bpf_object *obj);
 
 /* steer.c */
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);

@@ -85,18 +85,3 @@ int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir)
 	}
 	return 0;
 }
-
-void maps_from_obj(struct chimney_maps *m, struct bpf_object *obj)
-{
-	struct bpf_map *map;
-	int i;
-
-	maps_init(m);
-	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
-		if (chimney_map_descs[i].kind == CHIMNEY_PINNED_PROG)
-			continue;
-		map = bpf_object__find_map_by_name(obj, chimney_map_descs[i].name);
-		if (map)
-			*maps_fd(m, i) = bpf_map__fd(map);
-	}
-}

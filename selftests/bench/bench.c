@@ -36,7 +36,7 @@
 #include "config.h"
 #include "log.h"
 #include "pkt_builder.h"
-#include "xdp_ingress.skel.h"
+#include "instance.h"
 #include "xdp_null.skel.h"
 
 #define DEF_RUNS	7
@@ -705,6 +705,8 @@ static struct {
 
 static struct bench benches[NR_SCENARIOS];
 static int nbench;
+/* chimney's programs, loaded as attach loads them, and their maps */
+static struct instance inst;
 static struct chimney_maps maps;
 
 /* Check lines go where the table does, except under --json. */
@@ -1372,8 +1374,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct xdp_ingress *xi = NULL;
+	struct instance_opts iopts = { .verb = "bench", .load_only = true };
 	struct xdp_null *xn = NULL;
+	bool opened = false;
 	unsigned long v;
 	int c, i, err, ret = 2;
 
@@ -1428,30 +1431,33 @@ int main(int argc, char **argv)
 		return 2;
 	log_init_libs();
 
-	xi = xdp_ingress__open_and_load();
-	if (!xi) {
-		pr_err("bench: loading xdp_ingress: %s (-v shows the verifier log)\n",
-		       strerror(errno));
+	/* chimney's programs as attach loads them (user/instance.c), with
+	 * the default flow.size: the rows time what runs on an interface */
+	err = instance_open(&inst, &iopts);
+	opened = true;
+	if (err || instance_load(&inst)) {
+		pr_err("bench: loading chimney's programs failed (-v shows the verifier log)\n");
 		goto out;
 	}
 	/* The reference program steers through chimney's own maps. */
 	xn = xdp_null__open();
 	if (!xn ||
-	    bpf_map__reuse_fd(xn->maps.rss_tbl, bpf_map__fd(xi->maps.rss_tbl)) ||
-	    bpf_map__reuse_fd(xn->maps.rss_indir, bpf_map__fd(xi->maps.rss_indir)) ||
-	    bpf_map__reuse_fd(xn->maps.cpus, bpf_map__fd(xi->maps.cpus)) ||
+	    bpf_map__reuse_fd(xn->maps.rss_tbl, inst.maps.rss_tbl) ||
+	    bpf_map__reuse_fd(xn->maps.rss_indir, inst.maps.rss_indir) ||
+	    bpf_map__reuse_fd(xn->maps.cpus, inst.maps.cpus) ||
 	    xdp_null__load(xn)) {
 		pr_err("bench: loading xdp_null: %s\n", strerror(errno));
 		goto out;
 	}
 	prog_fds[PROG_NULL] = bpf_program__fd(xn->progs.xdp_null);
-	prog_fds[PROG_XDP_INGRESS] = bpf_program__fd(xi->progs.chimney_xdp);
+	prog_fds[PROG_XDP_INGRESS] = inst.progs[INSTANCE_XDP].fd;
 	prog_fds[PROG_REF_STEER] = bpf_program__fd(xn->progs.xdp_ref_steer);
-	/* cpumap_prog stays -1, cpumap entries without a program:
+	/* cpumap_prog -1, cpumap entries without a program:
 	 * BPF_PROG_TEST_RUN returns the XDP_REDIRECT verdict but does not
 	 * carry the redirect out, so the target CPU's program would never
 	 * run. */
-	maps_from_obj(&maps, xi->obj);
+	maps = inst.maps;
+	maps.cpumap_prog = -1;
 
 	for (i = 0; i < nbench; i++)
 		if (prepare(&benches[i]))
@@ -1475,7 +1481,8 @@ int main(int argc, char **argv)
 out:
 	for (i = 0; i < nbench; i++)
 		free(benches[i].ns);
-	xdp_ingress__destroy(xi);
 	xdp_null__destroy(xn);
+	if (opened)
+		instance_close(&inst);
 	return ret;
 }
