@@ -1159,6 +1159,27 @@ static const struct bench *accept_bench(void)
 	return i >= 0 && benches[i].selected ? &benches[i] : NULL;
 }
 
+/*
+ * What the verifier spent on each program, next to its limit: the
+ * headroom a new stage has before the program no longer loads.
+ */
+static void print_verifier(void)
+{
+	const struct instance_prog *p;
+	int i;
+
+	printf("%-18s %-13s %14s %8s\n", "verifier", "object",
+	       "insns verified", "of limit");
+	for (i = 0; i < INSTANCE_NR_PROGS; i++) {
+		p = &inst.progs[i];
+		printf("%-18s %-13s %14u %7.1f%%\n", p->name, p->object,
+		       p->verified_insns,
+		       100.0 * p->verified_insns / CHIMNEY_VERIFIER_LIMIT);
+	}
+	printf("(the verifier's limit: %u instructions per program)\n",
+	       CHIMNEY_VERIFIER_LIMIT);
+}
+
 static void print_table(void)
 {
 	const struct bench *fl = floor_bench(), *acc = accept_bench();
@@ -1265,6 +1286,21 @@ static void print_json(void)
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "scenarios", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < INSTANCE_NR_PROGS; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "program",
+				       json_object_new_string(inst.progs[i].name));
+		json_object_object_add(o, "object",
+				       json_object_new_string(inst.progs[i].object));
+		json_object_object_add(o, "verified_insns",
+				       json_object_new_int64(inst.progs[i].verified_insns));
+		json_object_object_add(o, "limit",
+				       json_object_new_int64(CHIMNEY_VERIFIER_LIMIT));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "verifier", arr);
 	if (acc) {
 		struct json_object *a = json_object_new_object();
 		double cost = delta(acc, fl);
@@ -1458,6 +1494,8 @@ int main(int argc, char **argv)
 	 * run. */
 	maps = inst.maps;
 	maps.cpumap_prog = -1;
+	if (!opt.json)
+		print_verifier();
 
 	for (i = 0; i < nbench; i++)
 		if (prepare(&benches[i]))
