@@ -62,6 +62,16 @@ static void roff_bold(FILE *f, const char *s)
 	fputs("\\fR", f);
 }
 
+/* One tagged paragraph: the name in bold, its help beneath. */
+static void roff_tp(FILE *f, const char *name, const char *help)
+{
+	fputs(".TP\n", f);
+	roff_bold(f, name);
+	fputs("\n", f);
+	roff_text(f, help);
+	fputs("\n", f);
+}
+
 static int keys_roff(FILE *f)
 {
 	size_t i;
@@ -128,15 +138,9 @@ static int global_counters_roff(FILE *f)
 {
 	int i;
 
-	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++) {
-		if (counter_descs[i].hook >= 0)
-			continue;
-		fputs(".TP\n", f);
-		roff_bold(f, counter_descs[i].name);
-		fputs("\n", f);
-		roff_text(f, counter_descs[i].help);
-		fputs("\n", f);
-	}
+	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++)
+		if (counter_descs[i].hook < 0)
+			roff_tp(f, counter_descs[i].name, counter_descs[i].help);
 	return 0;
 }
 
@@ -154,13 +158,8 @@ static int daemon_counters_roff(FILE *f)
 {
 	size_t i;
 
-	for (i = 0; i < NR_SWEEP; i++) {
-		fputs(".TP\n", f);
-		roff_bold(f, sweep_descs[i].name);
-		fputs("\n", f);
-		roff_text(f, sweep_descs[i].help);
-		fputs("\n", f);
-	}
+	for (i = 0; i < NR_SWEEP; i++)
+		roff_tp(f, sweep_descs[i].name, sweep_descs[i].help);
 	/* expiries by reason: the state whose timeout ran out */
 	for (i = 0; i < FLOW_ST_MAX; i++) {
 		fputs(".TP\n\\fBexpired\\fR, reason ", f);
@@ -177,15 +176,10 @@ static int pins_roff(FILE *f)
 {
 	int i;
 
-	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
-		if (chimney_map_descs[i].kind == CHIMNEY_INTERNAL_MAP)
-			continue;
-		fputs(".TP\n", f);
-		roff_bold(f, chimney_map_descs[i].name);
-		fputs("\n", f);
-		roff_text(f, chimney_map_descs[i].help);
-		fputs("\n", f);
-	}
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++)
+		if (chimney_map_descs[i].kind != CHIMNEY_INTERNAL_MAP)
+			roff_tp(f, chimney_map_descs[i].name,
+				chimney_map_descs[i].help);
 	return 0;
 }
 

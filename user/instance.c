@@ -262,6 +262,35 @@ static void prog_loaded(struct instance_prog *p, int fd)
 		 p->verified_insns, CHIMNEY_VERIFIER_LIMIT);
 }
 
+/* The skeletons' own open and load, one object at a time. */
+static struct bpf_object *obj_open(struct instance *inst,
+				   enum instance_prog_id id)
+{
+	switch (id) {
+	case INSTANCE_TC:
+		inst->tc = tc_egress__open();
+		return inst->tc ? inst->tc->obj : NULL;
+	case INSTANCE_CPUMAP:
+		inst->cpumap = xdp_cpumap__open();
+		return inst->cpumap ? inst->cpumap->obj : NULL;
+	default:
+		inst->xdp = xdp_ingress__open();
+		return inst->xdp ? inst->xdp->obj : NULL;
+	}
+}
+
+static int obj_load(struct instance *inst, enum instance_prog_id id)
+{
+	switch (id) {
+	case INSTANCE_TC:
+		return tc_egress__load(inst->tc);
+	case INSTANCE_CPUMAP:
+		return xdp_cpumap__load(inst->cpumap);
+	default:
+		return xdp_ingress__load(inst->xdp);
+	}
+}
+
 int instance_open(struct instance *inst, const struct instance_opts *opts)
 {
 	struct bpf_map *m;
@@ -278,21 +307,12 @@ int instance_open(struct instance *inst, const struct instance_opts *opts)
 		inst->progs[i].fd = -1;
 	}
 
-	inst->step = prog_names[INSTANCE_TC].step;
-	inst->tc = tc_egress__open();
-	if (!inst->tc)
-		goto out_errno;
-	inst->progs[INSTANCE_TC].obj = inst->tc->obj;
-	inst->step = prog_names[INSTANCE_CPUMAP].step;
-	inst->cpumap = xdp_cpumap__open();
-	if (!inst->cpumap)
-		goto out_errno;
-	inst->progs[INSTANCE_CPUMAP].obj = inst->cpumap->obj;
-	inst->step = prog_names[INSTANCE_XDP].step;
-	inst->xdp = xdp_ingress__open();
-	if (!inst->xdp)
-		goto out_errno;
-	inst->progs[INSTANCE_XDP].obj = inst->xdp->obj;
+	for (i = 0; i < INSTANCE_NR_PROGS; i++) {
+		inst->step = prog_names[load_order[i]].step;
+		inst->progs[load_order[i]].obj = obj_open(inst, load_order[i]);
+		if (!inst->progs[load_order[i]].obj)
+			return fail(inst, errno ? -errno : -ENOMEM);
+	}
 
 	/* The flow table is sized once, here (flow.size): whichever
 	 * object creates it. */
@@ -305,21 +325,6 @@ int instance_open(struct instance *inst, const struct instance_opts *opts)
 			return fail(inst, err);
 	}
 	return 0;
-
-out_errno:
-	return fail(inst, errno ? -errno : -ENOMEM);
-}
-
-static int obj_load(struct instance *inst, enum instance_prog_id id)
-{
-	switch (id) {
-	case INSTANCE_TC:
-		return tc_egress__load(inst->tc);
-	case INSTANCE_CPUMAP:
-		return xdp_cpumap__load(inst->cpumap);
-	default:
-		return xdp_ingress__load(inst->xdp);
-	}
 }
 
 /*
@@ -518,13 +523,28 @@ static int pin_one(struct instance *inst, int i)
 	return 0;
 }
 
+/* Pin every entry of the list of this kind. */
+static int pin_kind(struct instance *inst, enum chimney_map_kind kind)
+{
+	int i, err;
+
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
+		if (chimney_map_descs[i].kind != kind)
+			continue;
+		err = pin_one(inst, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * The maps first, the cpumap program last: `chimney run` takes an
  * instance without cpumap_prog for an attach still in progress.
  */
 int instance_pin(struct instance *inst, const char *pin_dir)
 {
-	int i, err;
+	int err;
 
 	snprintf(inst->pin_dir, sizeof(inst->pin_dir), "%s", pin_dir);
 	inst->step = "create pin directory";
@@ -533,21 +553,13 @@ int instance_pin(struct instance *inst, const char *pin_dir)
 		goto out;
 	inst->pin_dir_made = true;
 	inst->step = "pin maps";
-	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
-		if (chimney_map_descs[i].kind != CHIMNEY_PINNED_MAP)
-			continue;
-		err = pin_one(inst, i);
-		if (err)
-			goto out;
-	}
+	err = pin_kind(inst, CHIMNEY_PINNED_MAP);
+	if (err)
+		goto out;
 	inst->step = "pin cpumap program";
-	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
-		if (chimney_map_descs[i].kind != CHIMNEY_PINNED_PROG)
-			continue;
-		err = pin_one(inst, i);
-		if (err)
-			goto out;
-	}
+	err = pin_kind(inst, CHIMNEY_PINNED_PROG);
+	if (err)
+		goto out;
 	inst->pinned = true;
 	return 0;
 out:
