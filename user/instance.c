@@ -413,8 +413,11 @@ static int xdp_attach(struct instance *inst, const struct chimney_ctx *ctx,
 	err = xdp_program__attach(inst->xp, ctx->ifindex, mode, 0);
 	/* libxdp loads the program inside the attach. If that load was
 	 * refused (the verifier), skb mode would fail the same way: say
-	 * what failed instead of blaming native XDP. */
-	if (err && xdp_program__fd(inst->xp) < 0) {
+	 * what failed instead of blaming native XDP. libxdp finds an XDP
+	 * program in the way (EBUSY, EEXIST) before it loads ours, so the
+	 * missing fd alone does not mean the verifier. */
+	if (err && err != -EEXIST && err != -EBUSY &&
+	    xdp_program__fd(inst->xp) < 0) {
 		pr_err("%s: the kernel refused to load the XDP program: %s (-v shows the verifier's log)\n",
 		       inst->opts.verb, strerror(-err));
 		return err;
