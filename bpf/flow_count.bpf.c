@@ -2,14 +2,15 @@
 /*
  * Questions user space asks about an instance's flow table, run with
  * BPF_PROG_TEST_RUN against the instance's pinned maps (user/flowtab.c
- * binds every map of this object to its pin before loading).
+ * binds every map of this object to its pin before loading, so it
+ * defines only the one it reads).
  *
  * chimney_flow_count returns the number of entries in `flows`. The
  * kernel keeps that count for LRU hashes (it moves on every insert,
  * delete and eviction), so this is exact and costs nothing like a walk.
  */
 #include "lib/common.h"
-#include "lib/maps.h"
+#include "lib/flow_maps.h"
 
 /* The kfunc takes the kernel's struct bpf_map; without vmlinux.h a
  * definition (not a forward declaration) is needed for libbpf to match

@@ -49,7 +49,7 @@ int chimney_tc(struct __sk_buff *skb)
 	struct pkt pkt = {};
 	void *data, *data_end;
 	__u32 want, segs;
-	__u64 *c;
+	__u64 *c, wire;
 	int reason;
 
 	c = counters_get();
@@ -67,12 +67,22 @@ int chimney_tc(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	reason = parse_packet(&pkt, data, data_end, skb->len, cfg);
+	/*
+	 * One count_parse_n() for GSO and single packets, and the wire
+	 * bytes computed once for it and the flow table: each copy of the
+	 * counting code, and each branch between the parse and the end of
+	 * the program, is verified again for every state the parser leaves
+	 * behind (two copies and a second gso_wire_bytes() cost the
+	 * verifier more than a third of its budget).
+	 */
 	segs = skb->gso_segs;
-	if (segs > 1)
-		count_parse_n(c, CHIMNEY_HOOK_TX, &pkt, reason, segs,
-			      gso_wire_bytes(skb, &pkt, segs));
-	else
-		count_parse(c, CHIMNEY_HOOK_TX, &pkt, reason);
+	if (segs > 1) {
+		wire = gso_wire_bytes(skb, &pkt, segs);
+	} else {
+		segs = 1;
+		wire = skb->len;
+	}
+	count_parse_n(c, CHIMNEY_HOOK_TX, &pkt, reason, segs, wire);
 	if (reason)
 		return TC_ACT_UNSPEC;
 
@@ -82,11 +92,11 @@ int chimney_tc(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 
-	/* stage: flow table update, tx side (lib/flow.h) */
+	/* stage: flow table update, tx side (lib/flow.h); a single
+	 * packet's bytes are pkt.pkt_len there, which the MSS stage grew
+	 * when it inserted an option (GSO packets are never SYNs) */
 	if (cfg->flow_on)
-		flow_tx(&pkt, cfg, (struct chimney_counters *)c,
-			segs > 1 ? segs : 1,
-			segs > 1 ? gso_wire_bytes(skb, &pkt, segs) : skb->len);
+		flow_tx(&pkt, cfg, (struct chimney_counters *)c, segs, wire);
 
 	return TC_ACT_UNSPEC;
 }

@@ -2,7 +2,7 @@
 /*
  * chimney-docgen: the man page's and the bash completion's lists, printed
  * from the tables chimney itself runs on (config_keys[], counter_descs[],
- * verbs[]), so that neither can drift from the code. The Makefile pastes
+ * verbs[], chimney_map_descs[]), so that neither can drift from the code. The Makefile pastes
  * the output into deploy/chimney.8.in and deploy/chimney.bash-completion.in.
  *
  *   chimney-docgen SECTION     one of the sections below, on stdout
@@ -60,6 +60,16 @@ static void roff_bold(FILE *f, const char *s)
 	fputs("\\fB", f);
 	roff_text(f, s);
 	fputs("\\fR", f);
+}
+
+/* One tagged paragraph: the name in bold, its help beneath. */
+static void roff_tp(FILE *f, const char *name, const char *help)
+{
+	fputs(".TP\n", f);
+	roff_bold(f, name);
+	fputs("\n", f);
+	roff_text(f, help);
+	fputs("\n", f);
 }
 
 static int keys_roff(FILE *f)
@@ -128,15 +138,9 @@ static int global_counters_roff(FILE *f)
 {
 	int i;
 
-	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++) {
-		if (counter_descs[i].hook >= 0)
-			continue;
-		fputs(".TP\n", f);
-		roff_bold(f, counter_descs[i].name);
-		fputs("\n", f);
-		roff_text(f, counter_descs[i].help);
-		fputs("\n", f);
-	}
+	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++)
+		if (counter_descs[i].hook < 0)
+			roff_tp(f, counter_descs[i].name, counter_descs[i].help);
 	return 0;
 }
 
@@ -154,13 +158,8 @@ static int daemon_counters_roff(FILE *f)
 {
 	size_t i;
 
-	for (i = 0; i < NR_SWEEP; i++) {
-		fputs(".TP\n", f);
-		roff_bold(f, sweep_descs[i].name);
-		fputs("\n", f);
-		roff_text(f, sweep_descs[i].help);
-		fputs("\n", f);
-	}
+	for (i = 0; i < NR_SWEEP; i++)
+		roff_tp(f, sweep_descs[i].name, sweep_descs[i].help);
 	/* expiries by reason: the state whose timeout ran out */
 	for (i = 0; i < FLOW_ST_MAX; i++) {
 		fputs(".TP\n\\fBexpired\\fR, reason ", f);
@@ -169,6 +168,18 @@ static int daemon_counters_roff(FILE *f)
 		roff_text(f, flow_state_help[i]);
 		fputs("\n", f);
 	}
+	return 0;
+}
+
+/* An instance's pins: the list of <chimney/maps.h>, but its internal maps. */
+static int pins_roff(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++)
+		if (chimney_map_descs[i].kind != CHIMNEY_INTERNAL_MAP)
+			roff_tp(f, chimney_map_descs[i].name,
+				chimney_map_descs[i].help);
 	return 0;
 }
 
@@ -258,6 +269,7 @@ static const struct section {
 	{ "hook-counters-roff", hook_counters_roff, "rx_/tx_ counters with help (roff)" },
 	{ "global-counters-roff", global_counters_roff, "global counters with help (roff)" },
 	{ "daemon-counters-roff", daemon_counters_roff, "chimney run's flow_stats counts (roff)" },
+	{ "pins-roff", pins_roff, "an instance's pins with help (roff)" },
 	{ "verbs", verbs_list, "verb names, one a line" },
 	{ "keys", keys_list, "config key names, one a line" },
 	{ "key-values", key_values_list, "KEY=VALUE completion candidates, one a line" },

@@ -1,37 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * attach, detach, set.
- *
- * attach is all or nothing: each step that succeeds pushes work onto the
- * unwind path below it, and a failure at step N undoes steps N-1..1 and
- * names step N in its error.
+ * attach, detach, set: the verbs. Loading, attaching and pinning an
+ * instance, all or nothing, is the instance loader's (instance.c);
+ * attach_config() and detach_iface() are shared with `chimney run
+ * --config`.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
 #include "chimney.h"
 #include "config.h"
+#include "instance.h"
 #include "log.h"
-#include "xdp_ingress.skel.h"
-#include "tc_egress.skel.h"
-#include "xdp_cpumap.skel.h"
-
-/* Our filter's identity on the clsact egress hook. */
-#define CHIMNEY_TC_HANDLE	0xc41
-#define CHIMNEY_TC_PRIO		1
 
 static const char *mode_name(__u32 mode)
 {
@@ -39,351 +26,46 @@ static const char *mode_name(__u32 mode)
 	       mode == CHIMNEY_XDP_SKB ? "skb" : "unknown";
 }
 
-static __u32 prog_id(int fd)
+/* config_update() edit: the whole config, as `run --config` gives it. */
+static int replace_config(struct chimney_config *cfg, void *arg)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return 0;
-	return info.id;
-}
-
-/*
- * Is the XDP program with this id attached to ifindex, alone or through
- * the libxdp dispatcher? Must run inside the interface's namespace.
- */
-bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog)
-{
-	struct xdp_multiprog *mp;
-	struct xdp_program *p;
-	bool found = false;
-
-	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	if (libxdp_get_error(mp) || !mp)
-		return false;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		found = p && xdp_program__id(p) == id;
-		if (multiprog)
-			*multiprog = false;
-	} else {
-		for (p = xdp_multiprog__next_prog(NULL, mp); p;
-		     p = xdp_multiprog__next_prog(p, mp))
-			if (xdp_program__id(p) == id)
-				found = true;
-		if (multiprog)
-			*multiprog = true;
-	}
-	xdp_multiprog__close(mp);
-	return found;
-}
-
-static int pin_maps(const char *dir, struct bpf_object *obj)
-{
-	char path[PATH_MAX];
-	struct bpf_map *map;
-	int err;
-
-	bpf_object__for_each_map(map, obj) {
-		/* .rodata/.bss and friends are internal to the object */
-		if (bpf_map__is_internal(map))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
-		if (bpf_obj_pin(bpf_map__fd(map), path)) {
-			err = -errno;
-			pr_err("attach: pinning map %s at %s failed: %s\n",
-			       bpf_map__name(map), path, strerror(-err));
-			return err;
-		}
-	}
+	*cfg = *(const struct chimney_config *)arg;
 	return 0;
 }
 
-/* Remove the instance's pins and then its now-empty parent directories. */
-int unpin_instance(const char *dir)
+/* Whether chimney is attached to ctx's interface, as its pins say. */
+static bool attached_live(const struct chimney_ctx *ctx,
+			  struct chimney_meta *meta)
 {
-	char path[PATH_MAX], *slash;
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
-
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) && !err)
-			err = -errno;
-	}
-	closedir(d);
-	if (rmdir(dir) && !err)
-		err = -errno;
-	/* parents: <root>/<netns>, then <root>; they stay if not empty */
-	snprintf(path, sizeof(path), "%s", dir);
-	while ((slash = strrchr(path, '/')) && strlen(path) > strlen(CHIMNEY_PIN_ROOT)) {
-		*slash = 0;
-		if (rmdir(path))
-			break;
-	}
-	return err;
+	return instance_exists(ctx) && !instance_read_meta(ctx, meta) &&
+	       meta->ifindex == (__u32)ctx->ifindex &&
+	       xdp_prog_attached(ctx->ifindex, meta->xdp_prog_id, NULL);
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(path, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int tc_detach(int ifindex, const struct chimney_meta *m)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = m->tc_handle,
-			    .priority = m->tc_priority);
-	int err;
-
-	err = bpf_tc_detach(&hook, &opts);
-	if (err && err != -ENOENT)
-		return err;
-	if (m->clsact_created) {
-		/* Destroying an egress-or-ingress hook removes clsact. */
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		err = bpf_tc_hook_destroy(&hook);
-		if (err && err != -ENOENT)
-			return err;
-	}
-	return 0;
-}
-
-static int xdp_detach_id(int ifindex, __u32 id, __u32 mode)
-{
-	struct xdp_program *p;
-	int err;
-
-	p = xdp_program__from_id(id);
-	err = libxdp_get_error(p);
-	if (err)
-		return err;
-	err = xdp_program__detach(p, ifindex,
-				  mode == CHIMNEY_XDP_SKB ? XDP_MODE_SKB :
-							    XDP_MODE_NATIVE, 0);
-	xdp_program__close(p);
-	return err;
-}
-
-static int write_map0(int fd, const void *val)
-{
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(fd, &zero, val, BPF_ANY) ? -errno : 0;
-}
-
-/* Point obj's maps at the ones `owner` created, by name. */
-static int reuse_maps(struct bpf_object *obj, struct bpf_object *owner)
-{
-	struct bpf_map *m, *om;
-	int err;
-
-	bpf_object__for_each_map(m, obj) {
-		if (bpf_map__is_internal(m))
-			continue;
-		om = bpf_object__find_map_by_name(owner, bpf_map__name(m));
-		err = om ? bpf_map__reuse_fd(m, bpf_map__fd(om)) : -ENOENT;
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/*
- * The attach sequence. Maps are created by loading the TC object first,
- * so the config is in place before either program sees a packet; the
- * XDP object then reuses them and libxdp loads and attaches it.
- */
-static int attach_fresh(struct chimney_ctx *ctx, int req_mode,
+/* Load, configure, attach and pin; all or nothing (instance.h). */
+static int attach_fresh(struct chimney_ctx *ctx, int mode,
 			const struct chimney_config *cfg)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ctx->ifindex,
-			    .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CHIMNEY_TC_HANDLE,
-			    .priority = CHIMNEY_TC_PRIO);
-	DECLARE_LIBBPF_OPTS(xdp_program_opts, xopts);
-	struct chimney_meta meta = {};
-	struct xdp_ingress *xs = NULL;
-	struct xdp_cpumap *cs = NULL;
-	struct tc_egress *ts = NULL;
-	struct xdp_program *xp = NULL;
-	struct chimney_maps maps;
-	char path[PATH_MAX];
-	const char *step;
-	int err, mode;
-	bool multi = false;
+	struct instance_opts opts = { .verb = "attach",
+				      .flow_size = cfg->flow_size };
+	struct instance inst;
+	int err;
 
-	step = "load TC egress program";
-	ts = tc_egress__open();
-	if (!ts) {
-		err = -errno;
-		goto out;
-	}
-	/* The flow table is sized once, here (flow.size). */
-	err = bpf_map__set_max_entries(ts->maps.flows, cfg->flow_size);
+	err = instance_open(&inst, &opts);
 	if (!err)
-		err = tc_egress__load(ts);
-	if (err)
-		goto out;
-
-	step = "load cpumap program";
-	cs = xdp_cpumap__open();
-	if (!cs) {
-		err = -errno;
-		goto out;
-	}
-	err = reuse_maps(cs->obj, ts->obj);
+		err = instance_load(&inst);
 	if (!err)
-		err = xdp_cpumap__load(cs);
-	if (err)
-		goto out;
-
-	step = "write config";
-	maps_from_obj(&maps, ts->obj);
-	maps.cpumap_prog = bpf_program__fd(cs->progs.chimney_cpumap);
-	err = config_commit(&maps, NULL, cfg);
-	if (err)
-		goto out;
-
-	step = "open XDP program";
-	xs = xdp_ingress__open();
-	if (!xs) {
-		err = -errno;
-		goto out;
-	}
-	err = reuse_maps(xs->obj, ts->obj);
-	if (err)
-		goto out;
-	xopts.obj = xs->obj;
-	xopts.prog_name = "chimney_xdp";
-	xp = xdp_program__create(&xopts);
-	err = libxdp_get_error(xp);
-	if (err) {
-		xp = NULL;
-		goto out;
-	}
-
-	step = "attach XDP";
-	mode = req_mode ? req_mode : XDP_MODE_NATIVE;
-	err = xdp_program__attach(xp, ctx->ifindex, mode, 0);
-	/* libxdp loads the program inside the attach. If that load was
-	 * refused (the verifier), skb mode would fail the same way: say
-	 * what failed instead of blaming native XDP. */
-	if (err && xdp_program__fd(xp) < 0) {
-		pr_err("attach: the kernel refused to load the XDP program: %s (-v shows the verifier's log)\n",
-		       strerror(-err));
-		goto out_quiet;
-	}
-	if (err && !req_mode && err != -EEXIST && err != -EBUSY) {
-		pr_info("%s: native XDP not available (%s), using skb mode\n",
-			ctx->ifname, strerror(-err));
-		mode = XDP_MODE_SKB;
-		err = xdp_program__attach(xp, ctx->ifindex, mode, 0);
-	}
-	if (err) {
-		if (err == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
-			pr_err("attach: %s does not support native XDP; use --mode skb\n",
-			       ctx->ifname);
-		else if (err == -EEXIST || err == -EBUSY)
-			pr_err("attach: %s already has an XDP program that libxdp cannot share (%s)\n",
-			       ctx->ifname, strerror(-err));
-		else
-			pr_err("attach: step '%s' (%s mode) failed: %s\n", step,
-			       mode == XDP_MODE_SKB ? "skb" : "native",
-			       strerror(-err));
-		goto out_quiet;
-	}
-	meta.xdp_prog_id = xdp_program__id(xp);
-	xdp_prog_attached(ctx->ifindex, meta.xdp_prog_id, &multi);
-	meta.xdp_multiprog = multi;
-	meta.xdp_mode = mode == XDP_MODE_SKB ? CHIMNEY_XDP_SKB : CHIMNEY_XDP_NATIVE;
-
-	step = "create clsact qdisc";
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		goto out_xdp;
-	meta.clsact_created = !err;
-
-	step = "attach TC egress";
-	tc_opts.prog_fd = bpf_program__fd(ts->progs.chimney_tc);
-	err = bpf_tc_attach(&hook, &tc_opts);
-	if (err)
-		goto out_hook;
-	meta.ifindex = ctx->ifindex;
-	meta.tc_prog_id = prog_id(tc_opts.prog_fd);
-	meta.tc_handle = CHIMNEY_TC_HANDLE;
-	meta.tc_priority = CHIMNEY_TC_PRIO;
-	meta.attached_at = time(NULL);
-
-	step = "write attach metadata";
-	err = write_map0(bpf_map__fd(ts->maps.meta), &meta);
-	if (err)
-		goto out_tc;
-
-	step = "create pin directory";
-	err = mkdir_p(ctx->pin_dir, 0700);
-	if (err)
-		goto out_tc;
-	step = "pin maps";
-	err = pin_maps(ctx->pin_dir, ts->obj);
-	if (err)
-		goto out_pins;
-	step = "pin cpumap program";
-	snprintf(path, sizeof(path), "%s/%s", ctx->pin_dir, PIN_CPUMAP_PROG);
-	if (bpf_obj_pin(maps.cpumap_prog, path)) {
-		err = -errno;
-		goto out_pins;
-	}
-
-	if (!ctx->json)
+		err = instance_commit(&inst, cfg);
+	if (!err)
+		err = instance_attach(&inst, ctx, mode);
+	if (!err)
+		err = instance_pin(&inst, ctx->pin_dir);
+	if (!err && !ctx->json)
 		printf("%s: attached (XDP %s mode, %s; TC egress)\n", ctx->ifname,
-		       mode_name(meta.xdp_mode),
-		       multi ? "libxdp dispatcher" : "single program");
-	err = 0;
-	goto cleanup;
-
-out_pins:
-	unpin_instance(ctx->pin_dir);
-out_tc:
-	tc_opts.prog_fd = tc_opts.prog_id = tc_opts.flags = 0;
-	bpf_tc_detach(&hook, &tc_opts);
-out_hook:
-	if (meta.clsact_created) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
-	}
-out_xdp:
-	xdp_program__detach(xp, ctx->ifindex, mode, 0);
-out:
-	pr_err("attach: step '%s' failed: %s; nothing is left attached\n", step,
-	       strerror(-err));
-out_quiet:
-cleanup:
-	xdp_program__close(xp);
-	xdp_ingress__destroy(xs);
-	xdp_cpumap__destroy(cs);
-	tc_egress__destroy(ts);
+		       mode_name(inst.meta.xdp_mode),
+		       inst.meta.xdp_multiprog ? "libxdp dispatcher" :
+						 "single program");
+	instance_close(&inst);
 	return err;
 }
 
@@ -450,7 +132,102 @@ static int check_ethernet(const struct chimney_ctx *ctx)
 	return -EPROTONOSUPPORT;
 }
 
-static int parse_mode(const char *s)
+int attach_config(struct chimney_ctx *ctx, int mode,
+		  const struct chimney_config *cfg, int n, char **kv)
+{
+	struct chimney_meta meta;
+	int err;
+
+	err = check_ethernet(ctx);
+	if (err)
+		return err;
+	if (attached_live(ctx, &meta)) {
+		/* Attached already: this is a config update. */
+		if (mode && (mode == XDP_MODE_SKB) !=
+				    (meta.xdp_mode == CHIMNEY_XDP_SKB)) {
+			pr_err("attach: %s is attached in %s mode; detach first to change mode\n",
+			       ctx->ifname, mode_name(meta.xdp_mode));
+			return -EINVAL;
+		}
+		/* Under the config lock: KEY=VALUE over the config the last
+		 * writer left, or cfg whole. */
+		err = kv ? config_update_kv(ctx, n, kv, "attach") :
+			   config_update(ctx, replace_config, (void *)cfg,
+					 "attach");
+		if (err)
+			return err;
+		if (!ctx->json)
+			printf("%s: already attached; config updated\n",
+			       ctx->ifname);
+		return 0;
+	}
+	if (instance_exists(ctx)) {
+		/* Pins whose attachment is gone (interface re-created,
+		 * programs removed by hand): clear them and start over.
+		 * When only the XDP half is gone from this same interface,
+		 * our TC filter (and the clsact we made) is still there and
+		 * would make the fresh attach fail with EEXIST; once the pins
+		 * are gone nothing could remove it, so remove it first. */
+		pr_warn("%s: removing stale pins at %s\n", ctx->ifname,
+			ctx->pin_dir);
+		if (!instance_read_meta(ctx, &meta) &&
+		    meta.ifindex == (__u32)ctx->ifindex) {
+			err = instance_tc_detach(ctx->ifindex, &meta);
+			if (err)
+				pr_warn("%s: removing the stale TC egress filter failed: %s\n",
+					ctx->ifname, strerror(-err));
+		}
+		unpin_instance(ctx->pin_dir);
+	}
+
+	err = attach_fresh(ctx, mode, cfg);
+	if (err)
+		return err;
+	csum_warn_partial(ctx, cfg);
+	if (ctx->json)
+		printf("{\"attached\":\"%s\",\"netns\":\"%s\"}\n", ctx->ifname,
+		       ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS);
+	return 0;
+}
+
+int detach_iface(struct chimney_ctx *ctx)
+{
+	struct chimney_meta meta;
+	int err, ret = 0;
+
+	err = instance_read_meta(ctx, &meta);
+	if (err) {
+		pr_warn("%s: no readable metadata (%s); removing pins only\n",
+			ctx->ifname, strerror(-err));
+	} else if (ctx->ifindex && (__u32)ctx->ifindex == meta.ifindex) {
+		err = instance_tc_detach(ctx->ifindex, &meta);
+		if (err) {
+			pr_err("detach: removing the TC egress filter failed: %s\n",
+			       strerror(-err));
+			ret = err;
+		}
+		if (xdp_prog_attached(ctx->ifindex, meta.xdp_prog_id, NULL)) {
+			err = instance_xdp_detach(ctx->ifindex, meta.xdp_prog_id,
+						  meta.xdp_mode);
+			if (err) {
+				pr_err("detach: removing the XDP program failed: %s\n",
+				       strerror(-err));
+				ret = err;
+			}
+		}
+	}
+	err = unpin_instance(ctx->pin_dir);
+	if (err) {
+		pr_err("detach: removing pins at %s failed: %s\n", ctx->pin_dir,
+		       strerror(-err));
+		ret = err;
+	}
+	if (!ret)
+		printf("%s: detached\n", ctx->ifname);
+	return ret;
+}
+
+int attach_parse_mode(const char *s)
 {
 	if (!strcmp(s, "native") || !strcmp(s, "drv"))
 		return XDP_MODE_NATIVE;
@@ -483,13 +260,12 @@ int cmd_attach(int argc, char **argv)
 	};
 	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
 	struct chimney_config cfg;
-	struct chimney_meta meta;
-	int c, mode = 0, err;
+	int c, mode = 0;
 
 	while ((c = getopt_long(argc, argv, "m:n:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			mode = parse_mode(optarg);
+			mode = attach_parse_mode(optarg);
 			if (mode < 0) {
 				pr_err("attach: unknown mode '%s' (native or skb)\n",
 				       optarg);
@@ -521,53 +297,12 @@ int cmd_attach(int argc, char **argv)
 	config_defaults(&cfg);
 	if (config_apply_kv(&cfg, argc - optind, argv + optind, "attach"))
 		return 1;
-	if (ctx_resolve(&ctx, "attach", true) || check_ethernet(&ctx))
+	if (ctx_resolve(&ctx, "attach", true))
 		return 1;
-
-	if (instance_exists(&ctx)) {
-		if (!instance_read_meta(&ctx, &meta) &&
-		    meta.ifindex == (__u32)ctx.ifindex &&
-		    xdp_prog_attached(ctx.ifindex, meta.xdp_prog_id, NULL)) {
-			/* Attached already: this is a config update. */
-			if (mode && (mode == XDP_MODE_SKB) !=
-					    (meta.xdp_mode == CHIMNEY_XDP_SKB)) {
-				pr_err("attach: %s is attached in %s mode; detach first to change mode\n",
-				       ctx.ifname, mode_name(meta.xdp_mode));
-				return 1;
-			}
-			if (config_update_kv(&ctx, argc - optind,
-					     argv + optind, "attach"))
-				return 1;
-			if (!ctx.json)
-				printf("%s: already attached; config updated\n",
-				       ctx.ifname);
-			return 0;
-		}
-		/* Pins whose attachment is gone (interface re-created,
-		 * programs removed by hand): clear them and start over.
-		 * When only the XDP half is gone from this same interface,
-		 * our TC filter (and the clsact we made) is still there and
-		 * would make the fresh attach fail with EEXIST; once the pins
-		 * are gone nothing could remove it, so remove it first. */
-		pr_warn("%s: removing stale pins at %s\n", ctx.ifname,
-			ctx.pin_dir);
-		if (!instance_read_meta(&ctx, &meta) &&
-		    meta.ifindex == (__u32)ctx.ifindex) {
-			err = tc_detach(ctx.ifindex, &meta);
-			if (err)
-				pr_warn("%s: removing the stale TC egress filter failed: %s\n",
-					ctx.ifname, strerror(-err));
-		}
-		unpin_instance(ctx.pin_dir);
-	}
-
-	err = attach_fresh(&ctx, mode, &cfg);
-	if (!err)
-		csum_warn_partial(&ctx, &cfg);
-	if (!err && ctx.json)
-		printf("{\"attached\":\"%s\",\"netns\":\"%s\"}\n", ctx.ifname,
-		       ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
-	return err ? 1 : 0;
+	/* Attached already, the keys change the running config, as with
+	 * `set`: keys not given keep their values. */
+	return attach_config(&ctx, mode, &cfg, argc - optind, argv + optind) ?
+		1 : 0;
 }
 
 static const char *detach_usage =
@@ -587,8 +322,7 @@ int cmd_detach(int argc, char **argv)
 		{}
 	};
 	struct chimney_ctx ctx = { .netns = opt_netns };
-	struct chimney_meta meta;
-	int c, err, ret = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -607,36 +341,7 @@ int cmd_detach(int argc, char **argv)
 	/* The interface may be gone; its pins still need removing. */
 	if (ctx_resolve_attached(&ctx, "detach"))
 		return 1;
-	err = instance_read_meta(&ctx, &meta);
-	if (err) {
-		pr_warn("%s: no readable metadata (%s); removing pins only\n",
-			ctx.ifname, strerror(-err));
-	} else if (ctx.ifindex && (__u32)ctx.ifindex == meta.ifindex) {
-		err = tc_detach(ctx.ifindex, &meta);
-		if (err) {
-			pr_err("detach: removing the TC egress filter failed: %s\n",
-			       strerror(-err));
-			ret = 1;
-		}
-		if (xdp_prog_attached(ctx.ifindex, meta.xdp_prog_id, NULL)) {
-			err = xdp_detach_id(ctx.ifindex, meta.xdp_prog_id,
-					    meta.xdp_mode);
-			if (err) {
-				pr_err("detach: removing the XDP program failed: %s\n",
-				       strerror(-err));
-				ret = 1;
-			}
-		}
-	}
-	err = unpin_instance(ctx.pin_dir);
-	if (err) {
-		pr_err("detach: removing pins at %s failed: %s\n", ctx.pin_dir,
-		       strerror(-err));
-		ret = 1;
-	}
-	if (!ret)
-		printf("%s: detached\n", ctx.ifname);
-	return ret;
+	return detach_iface(&ctx) ? 1 : 0;
 }
 
 static const char *set_usage =

@@ -4,11 +4,13 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
 
 #include <chimney/config.h>
 #include <chimney/counters.h>
+#include <chimney/maps.h>
 
 #define CHIMNEY_PIN_ROOT	"/sys/fs/bpf/chimney"
 #define CHIMNEY_DEFAULT_NS	"default"
@@ -22,33 +24,35 @@ struct chimney_ctx {
 	char pin_dir[PATH_MAX];
 };
 
-/* Names of the pinned maps inside an instance's directory. */
-#define PIN_CONFIG	"config"
-#define PIN_COUNTERS	"counters"
-#define PIN_META	"meta"
-#define PIN_RSS_TBL	"rss_tbl"
-#define PIN_RSS_INDIR	"rss_indir"
-#define PIN_CPUS	"cpus"
-#define PIN_CPUMAP_PROG	"cpumap_prog"	/* the program cpumap entries run */
-#define PIN_FLOWS	"flows"
-#define PIN_FLOW_STATS	"flow_stats"
-#define PIN_EVENTS	"events"	/* ring buffer of sampled packets */
-
-/* Every map of one instance, by fd; -1 where not open. */
+/*
+ * Every map of one instance, by fd, -1 where not open: one field per
+ * entry of the list in <chimney/maps.h> (cpumap_prog is a program).
+ */
 struct bpf_object;
 
+#define __CHIMNEY_MAP_FD(name, kind, help) int name;
 struct chimney_maps {
-	int config;
-	int counters;
-	int meta;
-	int rss_tbl;
-	int rss_indir;
-	int cpus;
-	int cpumap_prog;
-	int flows;
-	int flow_stats;
-	int events;
+	CHIMNEY_MAPS(__CHIMNEY_MAP_FD)
 };
+#undef __CHIMNEY_MAP_FD
+
+/* maps.c: the list as a table. */
+struct chimney_map_desc {
+	const char *name;	/* in the objects, and of the pin */
+	enum chimney_map_kind kind;
+	const char *help;
+	size_t off;		/* of its fd in struct chimney_maps */
+};
+extern const struct chimney_map_desc chimney_map_descs[CHIMNEY_NR_MAPS];
+
+/* The pin name of a listed map: PIN(flows). Unlisted names do not build. */
+#define PIN(map)	(chimney_map_descs[CHIMNEY_MAP_##map].name)
+
+/* The fd slot of entry i in m. */
+static inline int *maps_fd(struct chimney_maps *m, int i)
+{
+	return (int *)((char *)m + chimney_map_descs[i].off);
+}
 
 /* ns.c */
 int require_root(const char *verb);
@@ -84,13 +88,20 @@ extern const struct counter_desc counter_descs[CHIMNEY_NR_COUNTERS];
 int counters_read(int map_fd, __u64 *sums, __u64 **per_cpu, int *ncpus);
 int counter_index(const char *name);
 
-/* steer.c */
+/* maps.c */
 void maps_init(struct chimney_maps *m);
 void maps_close(struct chimney_maps *m);
+/* Every pinned entry of the list (maps and cpumap_prog); internal ones
+ * stay -1. All or nothing: a missing pin is an error, printed. */
 int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
-/* The same from a loaded object's maps, borrowed (no maps_close());
- * cpumap_prog, a program, stays -1. */
-void maps_from_obj(struct chimney_maps *m, struct bpf_object *obj);
+/*
+ * Bind every map of obj (not yet loaded) to the pin of the same name in
+ * pin_dir: the maps of a program that works on an instance's pinned
+ * state. -ENOENT when one has no pin.
+ */
+int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir);
+
+/* steer.c */
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
 /* Write cfg and its derived maps; old is the running config or NULL. */
 int config_commit(const struct chimney_maps *m,
@@ -119,9 +130,24 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 		     const char *verb);
 
-/* attach.c */
+/* instance.c (the loader itself: instance.h) */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
+
+/*
+ * attach.c: what `chimney attach` does once its arguments are checked,
+ * shared with `chimney run --config`. ctx is resolved (ctx_resolve());
+ * mode is 0 (native, falling back to skb) or attach_parse_mode()'s. A
+ * fresh attach gets cfg; an attached interface gets the n KEY=VALUE
+ * items of kv over its running config, or (kv NULL) cfg whole, under the
+ * config lock (config_update()). -errno, printed.
+ */
+int attach_config(struct chimney_ctx *ctx, int mode,
+		  const struct chimney_config *cfg, int n, char **kv);
+/* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
+int attach_parse_mode(const char *s);
+/* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */
+int detach_iface(struct chimney_ctx *ctx);
 
 /* trace.c: veth senders and loopback put partial checksums on the wire
  * (one-line warning). */

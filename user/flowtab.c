@@ -105,9 +105,6 @@ struct flow_query {
 struct flow_query *flow_query_open(const char *pin_dir)
 {
 	struct flow_query *q;
-	struct bpf_map *map;
-	char path[PATH_MAX];
-	int fd, err = 0;
 
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -115,24 +112,8 @@ struct flow_query *flow_query_open(const char *pin_dir)
 	q->skel = flow_count__open();
 	if (!q->skel)
 		goto fail;
-	bpf_object__for_each_map(map, q->skel->obj) {
-		if (bpf_map__is_internal(map))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir,
-			 bpf_map__name(map));
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			/* Only the table matters; a map an older attach did
-			 * not make is created here, unused. */
-			if (!strcmp(bpf_map__name(map), PIN_FLOWS))
-				goto fail;
-			continue;
-		}
-		err = bpf_map__reuse_fd(map, fd);
-		close(fd);
-		if (err)
-			goto fail;
-	}
+	if (maps_reuse_pinned(q->skel->obj, pin_dir))
+		goto fail;
 	if (flow_count__load(q->skel))
 		goto fail;
 	if (flow_query_count(q) < 0)

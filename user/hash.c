@@ -182,7 +182,7 @@ int cmd_hash(int argc, char **argv)
 	idx = hash & (cfg.indir_size - 1);
 
 	if (ctx.ifname && cfg.steer_nr && !differs) {
-		int fd = pin_open(&ctx, PIN_RSS_INDIR);
+		int fd = pin_open(&ctx, PIN(rss_indir));
 
 		if (fd >= 0) {
 			have_cpu = !bpf_map_lookup_elem(fd, &idx, &cpu);

@@ -26,10 +26,6 @@
 #include "chimney.h"
 #include "log.h"
 
-#define PIN_MSS_RULES_V4	"mss_rules_v4"
-#define PIN_MSS_RULES_V6	"mss_rules_v6"
-#define PIN_PMTU_LOG		"pmtu_log"
-
 static const char *mss_usage =
 	"Usage: chimney [-n NETNS] mss IFACE add PREFIX mtu N | mss N\n"
 	"       chimney [-n NETNS] mss IFACE del PREFIX\n"
@@ -129,8 +125,8 @@ static int rules_open(const struct chimney_ctx *ctx, int *fd4, int *fd6)
 {
 	int err;
 
-	*fd4 = pin_open(ctx, PIN_MSS_RULES_V4);
-	*fd6 = pin_open(ctx, PIN_MSS_RULES_V6);
+	*fd4 = pin_open(ctx, PIN(mss_rules_v4));
+	*fd6 = pin_open(ctx, PIN(mss_rules_v6));
 	if (*fd4 >= 0 && *fd6 >= 0)
 		return 0;
 	err = *fd4 < 0 ? *fd4 : *fd6;
@@ -415,7 +411,7 @@ static int pmtu_collect(const struct chimney_ctx *ctx, struct pmtu_seen *out,
 	__u32 zero = 0;
 
 	*total = 0;
-	fd = pin_open(ctx, PIN_PMTU_LOG);
+	fd = pin_open(ctx, PIN(pmtu_log));
 	if (fd < 0)
 		return fd;
 	ncpus = libbpf_num_possible_cpus();

@@ -223,13 +223,13 @@ static int read_first(const struct chimney_ctx *ctx, const char *name,
 
 int instance_read_meta(const struct chimney_ctx *ctx, struct chimney_meta *m)
 {
-	return read_first(ctx, PIN_META, m);
+	return read_first(ctx, PIN(meta), m);
 }
 
 int instance_read_config(const struct chimney_ctx *ctx,
 			 struct chimney_config *cfg)
 {
-	return read_first(ctx, PIN_CONFIG, cfg);
+	return read_first(ctx, PIN(config), cfg);
 }
 
 int for_each_instance(instance_fn fn, void *arg)

@@ -124,12 +124,12 @@ static int inst_adopt(const char *netns, const char *ifname,
 		goto fail;
 	/* attach pins the cpumap program last: before that, an attach is
 	 * still in progress */
-	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_CPUMAP_PROG);
+	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN(cpumap_prog));
 	if (stat(path, &sb)) {
 		err = ADOPT_NOT_READY;
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN_FLOWS);
+	snprintf(path, sizeof(path), "%s/%s", ri->pin_dir, PIN(flows));
 	if (stat(path, &sb)) {
 		err = ADOPT_NO_FLOWS;
 		goto fail;
@@ -143,7 +143,7 @@ static int inst_adopt(const char *netns, const char *ifname,
 		err = errno == EWOULDBLOCK ? ADOPT_BUSY : -errno;
 		goto fail;
 	}
-	ri->config_id = pin_id(ri->pin_dir, PIN_CONFIG);
+	ri->config_id = pin_id(ri->pin_dir, PIN(config));
 	memcpy(ctx.pin_dir, ri->pin_dir, sizeof(ctx.pin_dir));
 	err = maps_open_pinned(&ctx, &ri->m);
 	if (err)
@@ -234,7 +234,7 @@ static int rescan_one(const char *netns, const char *ifname, void *p)
 
 		pin_dir_path(dir, sizeof(dir), netns, ifname);
 		/* Same maps as when adopted, or a re-attach: start over. */
-		if (pin_id(dir, PIN_CONFIG) == ri->config_id)
+		if (pin_id(dir, PIN(config)) == ri->config_id)
 			ri->seen = true;
 		return 0;
 	}
@@ -464,10 +464,11 @@ static void list_free(struct run_state *rs)
 }
 
 /*
- * --config: attach every interface of the file (attach again updates
- * the config of one already attached, so a restart is harmless). All or
- * nothing like attach itself: when one fails, the ones this run newly
- * attached are detached again.
+ * --config: attach every interface of the file with its config, the
+ * defaults and the file's keys (one attached already gets that config
+ * committed, so a restart is harmless). All or nothing like attach
+ * itself: when one fails, the ones this run newly attached are detached
+ * again.
  */
 static int attach_file(const struct run_opts *o)
 {
@@ -481,46 +482,17 @@ static int attach_file(const struct run_opts *o)
 		const struct conf_iface *ci = &o->cf.ifs[i];
 		struct chimney_ctx ctx = { .netns = ci->netns,
 					   .ifname = ci->ifname };
-		char *argv[8 + 64];
-		int argc = 0, kv0;
 
-		if (ci->n > 64) {
-			pr_err("run: %s: too many keys\n", ci->ifname);
-			err = -E2BIG;
-			break;
-		}
-		pin_dir_path(ctx.pin_dir, sizeof(ctx.pin_dir), ci->netns,
-			     ci->ifname);
-		fresh[i] = !instance_exists(&ctx);
-		argv[argc++] = "attach";
-		if (ci->netns) {
-			argv[argc++] = "-n";
-			argv[argc++] = ci->netns;
-		}
-		if (ci->mode) {
-			argv[argc++] = "--mode";
-			argv[argc++] = ci->mode;
-		}
-		argv[argc++] = ci->ifname;
-		kv0 = argc;
-		for (j = 0; j < ci->n; j++) {
-			if (asprintf(&argv[argc], "%s=%s", ci->lines[j].key,
-				     ci->lines[j].val) < 0) {
-				err = -ENOMEM;
-				break;
-			}
-			argc++;
-		}
-		argv[argc] = NULL;
+		/* the same code path as `chimney attach`, with the file's
+		 * validated config */
+		err = ctx_resolve(&ctx, "attach", true);
 		if (!err) {
-			/* the same code path as `chimney attach` */
-			optind = 0;
-			if (cmd_attach(argc, argv))
-				err = -EINVAL;
-			ns_restore();
+			fresh[i] = !instance_exists(&ctx);
+			err = attach_config(&ctx, ci->mode ?
+					    attach_parse_mode(ci->mode) : 0,
+					    &ci->cfg, 0, NULL);
 		}
-		for (j = kv0; j < argc; j++)
-			free(argv[j]);
+		ns_restore();
 		if (err) {
 			pr_err("run: attaching %s%s%s (line %d of %s) failed\n",
 			       ci->netns ? ci->netns : "", ci->netns ? "/" : "",
@@ -530,20 +502,13 @@ static int attach_file(const struct run_opts *o)
 	}
 	for (j = 0; err && j < i; j++) {
 		const struct conf_iface *ci = &o->cf.ifs[j];
-		char *argv[5];
-		int argc = 0;
+		struct chimney_ctx ctx = { .netns = ci->netns,
+					   .ifname = ci->ifname };
 
 		if (!fresh[j])
 			continue;
-		argv[argc++] = "detach";
-		if (ci->netns) {
-			argv[argc++] = "-n";
-			argv[argc++] = ci->netns;
-		}
-		argv[argc++] = ci->ifname;
-		argv[argc] = NULL;
-		optind = 0;
-		cmd_detach(argc, argv);
+		if (!ctx_resolve_attached(&ctx, "detach"))
+			detach_iface(&ctx);
 		ns_restore();
 	}
 	free(fresh);

@@ -149,10 +149,10 @@ int cmd_stats(int argc, char **argv)
 	if (ctx_one_iface(&ctx, argc, argv, "stats", stats_usage) ||
 	    ctx_resolve_attached(&ctx, "stats"))
 		return 1;
-	fd = pin_open(&ctx, PIN_COUNTERS);
+	fd = pin_open(&ctx, PIN(counters));
 	if (fd < 0) {
 		pr_err("stats: cannot open %s/%s: %s\n", ctx.pin_dir,
-		       PIN_COUNTERS, strerror(-fd));
+		       PIN(counters), strerror(-fd));
 		return 1;
 	}
 	signal(SIGINT, on_signal);

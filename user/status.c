@@ -43,7 +43,7 @@ static __u32 *indir_per_cpu(const struct chimney_ctx *ctx,
 	*err = 0;
 	if (!cfg->steer_nr)
 		return NULL;
-	fd = pin_open(ctx, PIN_RSS_INDIR);
+	fd = pin_open(ctx, PIN(rss_indir));
 	if (fd < 0) {
 		*err = fd;
 		return NULL;

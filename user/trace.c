@@ -288,8 +288,8 @@ int cmd_trace(int argc, char **argv)
 	st.json = ctx.json;
 	if (ctx_resolve_attached(&ctx, "trace"))
 		return 1;
-	fd = pin_open(&ctx, PIN_EVENTS);
-	cfd = pin_open(&ctx, PIN_COUNTERS);
+	fd = pin_open(&ctx, PIN(events));
+	cfd = pin_open(&ctx, PIN(counters));
 	if (fd < 0 || cfd < 0) {
 		pr_err("trace: cannot open the events/counters pins in %s (attached by an older chimney? detach and attach again)\n",
 		       ctx.pin_dir);

@@ -37,6 +37,7 @@
 #include <json-c/json.h>
 
 #include "chimney.h"
+#include "instance.h"
 #include "log.h"
 #include "version.h"
 #include "freplace_probe.skel.h"
@@ -90,17 +91,18 @@ struct version_info {
 	const char *ifname, *netns;
 	struct feature native;
 	__u64 xdp_features;
+	/* with -v only: chimney's programs loaded, as attach loads them */
+	bool verifier_asked;
+	struct feature verifier;
+	struct instance_prog progs[INSTANCE_NR_PROGS];
 };
 
-/*
- * What --version takes. A later `--version -v` (verifier instruction
- * counts of chimney's own programs) goes here, and adds one section to
- * the report.
- */
+/* What --version takes. */
 struct version_opts {
 	const char *netns;
 	const char *ifname;
 	bool json;
+	bool verifier;		/* -v: load chimney's programs, count */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -291,6 +293,30 @@ static void probe_dispatcher(struct version_info *vi)
 		feature_set(&vi->dispatcher, 0, "LIBXDP_SKIP_DISPATCHER is set");
 	else
 		feature_set(&vi->dispatcher, 1, NULL);
+}
+
+/*
+ * -v: chimney's own programs, loaded by the instance loader as attach
+ * loads them, but attached nowhere: what the verifier spent on each.
+ */
+static void probe_verifier(struct version_info *vi)
+{
+	struct instance_opts opts = { .verb = "version", .load_only = true };
+	struct instance inst;
+	int err;
+
+	err = instance_open(&inst, &opts);
+	if (!err)
+		err = instance_load(&inst);
+	if (err)
+		feature_set(&vi->verifier, -1, "step '%s' failed: %s", inst.step,
+			    strerror(-err));
+	else
+		feature_set(&vi->verifier, 1, NULL);
+	memcpy(vi->progs, inst.progs, sizeof(vi->progs));
+	for (err = 0; err < INSTANCE_NR_PROGS; err++)
+		vi->progs[err].obj = NULL;	/* gone with the instance */
+	instance_close(&inst);
 }
 
 /* Append attribute type with len bytes of data to the message. */
@@ -557,6 +583,18 @@ static void print_json(const struct version_info *vi)
 		}
 		json_object_object_add(o, "interface", i);
 	}
+	if (vi->verifier_asked) {
+		i = json_object_new_object();
+		json_object_object_add(i, "limit",
+				       json_object_new_int64(CHIMNEY_VERIFIER_LIMIT));
+		json_add_feature(i, "loaded", &vi->verifier);
+		a = json_object_new_object();
+		for (b = 0; vi->verifier.state == 1 && b < INSTANCE_NR_PROGS; b++)
+			json_object_object_add(a, vi->progs[b].name,
+				json_object_new_int64(vi->progs[b].verified_insns));
+		json_object_object_add(i, "verified_insns", a);
+		json_object_object_add(o, "verifier", i);
+	}
 	printf("%s\n", json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -571,6 +609,24 @@ static void print_lib(const char *name, const struct lib_info *lib)
 		printf(" (%s)\n", lib->file);
 	else
 		printf(" (built with %s)\n", lib->build);
+}
+
+static void print_verifier(const struct version_info *vi)
+{
+	const struct instance_prog *p;
+	int i;
+
+	if (vi->verifier.state != 1) {
+		printf("%-11s unknown (%s)\n", "verifier", vi->verifier.why);
+		return;
+	}
+	for (i = 0; i < INSTANCE_NR_PROGS; i++) {
+		p = &vi->progs[i];
+		printf("%-11s %-15s %7u instructions verified (%.1f%% of %u)\n",
+		       i ? "" : "verifier", p->name, p->verified_insns,
+		       100.0 * p->verified_insns / CHIMNEY_VERIFIER_LIMIT,
+		       CHIMNEY_VERIFIER_LIMIT);
+	}
 }
 
 static void print_text(const struct version_info *vi)
@@ -600,6 +656,8 @@ static void print_text(const struct version_info *vi)
 		       "dispatcher", vi->dispatcher.why);
 	else
 		printf("%-11s unknown (%s)\n", "dispatcher", vi->dispatcher.why);
+	if (vi->verifier_asked)
+		print_verifier(vi);
 	if (!vi->ifname)
 		return;
 	printf("%-11s %s (namespace %s)\n", "interface", vi->ifname,
@@ -615,7 +673,7 @@ static void print_text(const struct version_info *vi)
 }
 
 static const char *version_usage =
-	"Usage: chimney [-n NETNS] --version [IFACE] [--json]\n"
+	"Usage: chimney [-n NETNS] --version [IFACE] [-v] [--json]\n"
 	"\n"
 	"Print chimney's version, the libbpf and libxdp it runs with (the\n"
 	"shared libraries loaded, and the build's where they differ), the\n"
@@ -625,6 +683,9 @@ static const char *version_usage =
 	"as the kernel reports it. Nothing is attached anywhere.\n"
 	"Without root, the kernel probes that need it say so.\n\n"
 	"  -n, --netns NS    IFACE is in this network namespace\n"
+	"  -v, --verifier    also load chimney's programs (attached nowhere) and\n"
+	"                    print the instructions the verifier spent on each,\n"
+	"                    of its limit of 1000000\n"
 	"      --json        one JSON object\n"
 	"  -h, --help        this help\n";
 
@@ -632,16 +693,20 @@ static int version_args(struct version_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, 'n' },
+		{ "verifier", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:vjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->netns = optarg;
+			break;
+		case 'v':
+			o->verifier = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -712,6 +777,11 @@ int cmd_version(int argc, char **argv)
 	else
 		probe_freplace(&vi);
 	probe_dispatcher(&vi);
+	vi.verifier_asked = o.verifier;
+	if (o.verifier && geteuid())
+		feature_set(&vi.verifier, -1, "needs root");
+	else if (o.verifier)
+		probe_verifier(&vi);
 
 	if (o.json)
 		print_json(&vi);

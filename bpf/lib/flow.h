@@ -253,13 +253,23 @@ int flow_rx(const struct pkt *pkt, const struct chimney_config *cfg,
 	return flow_steer(pkt, cfg, c, v, idle);
 }
 
-/* The transmit side (TC egress): track the packet. */
+/*
+ * The transmit side (TC egress): track the packet, which stands for
+ * segs wire packets of `bytes` in all when it is a GSO one (segs > 1).
+ * A single packet counts pkt->pkt_len: the MSS stage before this one
+ * updates it when it grows the frame. Deciding that here, in the
+ * function verified once, spares the caller a branch per parser state.
+ */
 __attribute__((noinline))
 int flow_tx(const struct pkt *pkt, const struct chimney_config *cfg,
 	    struct chimney_counters *cnt, __u32 segs, __u64 bytes)
 {
 	if (!pkt || !cfg || !cnt)
 		return 0;
+	if (segs <= 1) {
+		segs = 1;
+		bytes = pkt->pkt_len;
+	}
 	flow_update(pkt, cfg, (__u64 *)cnt, segs, bytes, &(__u64){ 0 });
 	return 0;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Maps shared by both hooks. Each .bpf.c includes this, so each object
- * declares them; `chimney attach` loads the TC object first, which
- * creates them all, and hands their fds to the XDP and cpumap objects
- * (bpf_map__reuse_fd), so one interface has exactly one set, pinned
- * under /sys/fs/bpf/chimney/<ns>/<if>/.
+ * declares them; the instance loader (user/instance.c) loads the TC
+ * object first, which creates them all, and hands their fds to the XDP
+ * and cpumap objects (bpf_map__reuse_fd), so one interface has exactly
+ * one set, pinned under /sys/fs/bpf/chimney/<ns>/<if>/. Every map here
+ * is in the list of <chimney/maps.h> (a unit test checks).
  */
 #ifndef CHIMNEY_BPF_MAPS_H
 #define CHIMNEY_BPF_MAPS_H
@@ -91,7 +92,9 @@ struct {
 	__type(value, struct csum_ratelimit);
 } csum_rl SEC(".maps");
 
-/* Where multi-buffer frames are copied to be summed, 512 bytes at a time. */
+/* Where multi-buffer frames are copied to be summed, 512 bytes at a time.
+ * Shared but not pinned (CHIMNEY_INTERNAL_MAP): nothing in it outlives
+ * the packet being summed. */
 struct csum_scratch {
 	__u8 buf[512];
 	__u64 sum;
@@ -105,20 +108,12 @@ struct {
 } csum_scratch SEC(".maps");
 
 /*
- * The flow table (bpf/lib/flow.h). An LRU hash: a full table evicts its
- * least recently used flow rather than refusing a new one, so it can
- * never lock out new connections. max_entries is flow.size, set by
- * attach before the first object is loaded. flow_stats belongs to
- * `chimney run` (expiries, evictions, sweeps); no program touches it,
- * it is declared here so that it is created and pinned with the table
- * whose history it holds.
+ * The flow table (flow_maps.h). flow_stats belongs to `chimney run`
+ * (expiries, evictions, sweeps); no program touches it, it is declared
+ * here so that it is created and pinned with the table whose history
+ * it holds.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, CHIMNEY_FLOW_SIZE_DEFAULT);
-	__type(key, struct chimney_flow_key);
-	__type(value, struct chimney_flow);
-} flows SEC(".maps");
+#include "flow_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -36,7 +36,7 @@
 #include "config.h"
 #include "log.h"
 #include "pkt_builder.h"
-#include "xdp_ingress.skel.h"
+#include "instance.h"
 #include "xdp_null.skel.h"
 
 #define DEF_RUNS	7
@@ -705,6 +705,8 @@ static struct {
 
 static struct bench benches[NR_SCENARIOS];
 static int nbench;
+/* chimney's programs, loaded as attach loads them, and their maps */
+static struct instance inst;
 static struct chimney_maps maps;
 
 /* Check lines go where the table does, except under --json. */
@@ -1157,6 +1159,27 @@ static const struct bench *accept_bench(void)
 	return i >= 0 && benches[i].selected ? &benches[i] : NULL;
 }
 
+/*
+ * What the verifier spent on each program, next to its limit: the
+ * headroom a new stage has before the program no longer loads.
+ */
+static void print_verifier(void)
+{
+	const struct instance_prog *p;
+	int i;
+
+	printf("%-18s %-13s %14s %8s\n", "verifier", "object",
+	       "insns verified", "of limit");
+	for (i = 0; i < INSTANCE_NR_PROGS; i++) {
+		p = &inst.progs[i];
+		printf("%-18s %-13s %14u %7.1f%%\n", p->name, p->object,
+		       p->verified_insns,
+		       100.0 * p->verified_insns / CHIMNEY_VERIFIER_LIMIT);
+	}
+	printf("(the verifier's limit: %u instructions per program)\n",
+	       CHIMNEY_VERIFIER_LIMIT);
+}
+
 static void print_table(void)
 {
 	const struct bench *fl = floor_bench(), *acc = accept_bench();
@@ -1263,6 +1286,21 @@ static void print_json(void)
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "scenarios", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < INSTANCE_NR_PROGS; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "program",
+				       json_object_new_string(inst.progs[i].name));
+		json_object_object_add(o, "object",
+				       json_object_new_string(inst.progs[i].object));
+		json_object_object_add(o, "verified_insns",
+				       json_object_new_int64(inst.progs[i].verified_insns));
+		json_object_object_add(o, "limit",
+				       json_object_new_int64(CHIMNEY_VERIFIER_LIMIT));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "verifier", arr);
 	if (acc) {
 		struct json_object *a = json_object_new_object();
 		double cost = delta(acc, fl);
@@ -1372,8 +1410,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct xdp_ingress *xi = NULL;
+	struct instance_opts iopts = { .verb = "bench", .load_only = true };
 	struct xdp_null *xn = NULL;
+	bool opened = false;
 	unsigned long v;
 	int c, i, err, ret = 2;
 
@@ -1428,30 +1467,35 @@ int main(int argc, char **argv)
 		return 2;
 	log_init_libs();
 
-	xi = xdp_ingress__open_and_load();
-	if (!xi) {
-		pr_err("bench: loading xdp_ingress: %s (-v shows the verifier log)\n",
-		       strerror(errno));
+	/* chimney's programs as attach loads them (user/instance.c), with
+	 * the default flow.size: the rows time what runs on an interface */
+	err = instance_open(&inst, &iopts);
+	opened = true;
+	if (err || instance_load(&inst)) {
+		pr_err("bench: loading chimney's programs failed (-v shows the verifier log)\n");
 		goto out;
 	}
 	/* The reference program steers through chimney's own maps. */
 	xn = xdp_null__open();
 	if (!xn ||
-	    bpf_map__reuse_fd(xn->maps.rss_tbl, bpf_map__fd(xi->maps.rss_tbl)) ||
-	    bpf_map__reuse_fd(xn->maps.rss_indir, bpf_map__fd(xi->maps.rss_indir)) ||
-	    bpf_map__reuse_fd(xn->maps.cpus, bpf_map__fd(xi->maps.cpus)) ||
+	    bpf_map__reuse_fd(xn->maps.rss_tbl, inst.maps.rss_tbl) ||
+	    bpf_map__reuse_fd(xn->maps.rss_indir, inst.maps.rss_indir) ||
+	    bpf_map__reuse_fd(xn->maps.cpus, inst.maps.cpus) ||
 	    xdp_null__load(xn)) {
 		pr_err("bench: loading xdp_null: %s\n", strerror(errno));
 		goto out;
 	}
 	prog_fds[PROG_NULL] = bpf_program__fd(xn->progs.xdp_null);
-	prog_fds[PROG_XDP_INGRESS] = bpf_program__fd(xi->progs.chimney_xdp);
+	prog_fds[PROG_XDP_INGRESS] = inst.progs[INSTANCE_XDP].fd;
 	prog_fds[PROG_REF_STEER] = bpf_program__fd(xn->progs.xdp_ref_steer);
-	/* cpumap_prog stays -1, cpumap entries without a program:
+	/* cpumap_prog -1, cpumap entries without a program:
 	 * BPF_PROG_TEST_RUN returns the XDP_REDIRECT verdict but does not
 	 * carry the redirect out, so the target CPU's program would never
 	 * run. */
-	maps_from_obj(&maps, xi->obj);
+	maps = inst.maps;
+	maps.cpumap_prog = -1;
+	if (!opt.json)
+		print_verifier();
 
 	for (i = 0; i < nbench; i++)
 		if (prepare(&benches[i]))
@@ -1475,7 +1519,8 @@ int main(int argc, char **argv)
 out:
 	for (i = 0; i < nbench; i++)
 		free(benches[i].ns);
-	xdp_ingress__destroy(xi);
 	xdp_null__destroy(xn);
+	if (opened)
+		instance_close(&inst);
 	return ret;
 }

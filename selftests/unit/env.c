@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The programs under test, loaded from the skeletons once per run, and
- * the helpers that feed them packets and check verdict, output bytes and
+ * The programs under test, loaded by the instance loader once per run,
+ * and the helpers that feed them packets and check verdict, output bytes and
  * counters. See env.h.
  */
 #include <errno.h>
@@ -14,126 +14,87 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "xdp_ingress.skel.h"
-#include "tc_egress.skel.h"
-
 #include "chimney.h"
 #include "config.h"
 #include "env.h"
+#include "instance.h"
 #include "test.h"
 #include "trace_pcap.h"
 
 /* The kernel refuses test input shorter than an Ethernet header. */
 #define ETH_HLEN_MIN	14
 
-static struct xdp_ingress *xdp_skel;
-static struct tc_egress *tc_skel;
-static int xdp_err, tc_err;	/* sticky load errors: report, don't retry */
+static struct instance inst;
+static bool loaded;
+static int load_err;	/* sticky: report, don't retry */
 static struct trace_pcap *pcap;
 
-static int load_xdp(void)
+/*
+ * Through the instance loader, as `chimney attach` loads: TC first, its
+ * maps shared with the cpumap and XDP objects, the default config
+ * committed. Load only: libbpf loads the XDP object here, where attach
+ * leaves that to libxdp.
+ */
+static int env_load(void)
 {
-	if (xdp_skel)
+	struct instance_opts opts = { .verb = "unit", .load_only = true };
+	struct chimney_config cfg;
+	int err;
+
+	if (loaded)
 		return 0;
-	if (xdp_err)
-		return xdp_err;
-	xdp_skel = xdp_ingress__open_and_load();
-	if (!xdp_skel) {
-		xdp_err = errno ? -errno : -EINVAL;
-		return xdp_err;
+	if (load_err)
+		return load_err;
+	config_defaults(&cfg);
+	err = instance_open(&inst, &opts);
+	if (!err)
+		err = instance_load(&inst);
+	if (!err)
+		err = instance_commit(&inst, &cfg);
+	if (err) {
+		instance_close(&inst);
+		load_err = err;
+		return err;
 	}
+	loaded = true;
 	return 0;
 }
 
-/*
- * Like `chimney attach`: one set of maps for both hooks. Without the XDP
- * object (it failed to load, and its own tests say so) the TC object
- * keeps its own maps, so its tests still run.
- */
-static int load_tc(void)
+struct instance *env_instance(void)
 {
-	struct bpf_map *m;
-	int err;
-
-	if (tc_skel)
-		return 0;
-	if (tc_err)
-		return tc_err;
-	tc_skel = tc_egress__open();
-	if (!tc_skel) {
-		tc_err = errno ? -errno : -EINVAL;
-		return tc_err;
-	}
-	if (!load_xdp()) {
-		bpf_object__for_each_map(m, tc_skel->obj) {
-			struct bpf_map *xm;
-
-			if (bpf_map__is_internal(m))
-				continue;
-			xm = bpf_object__find_map_by_name(xdp_skel->obj,
-							  bpf_map__name(m));
-			if (!xm)
-				continue;
-			err = bpf_map__reuse_fd(m, bpf_map__fd(xm));
-			if (err)
-				goto fail;
-		}
-	}
-	err = tc_egress__load(tc_skel);
-	if (err)
-		goto fail;
-	return 0;
-fail:
-	tc_egress__destroy(tc_skel);
-	tc_skel = NULL;
-	tc_err = err;
-	return err;
+	return env_load() ? NULL : &inst;
 }
 
 int env_prog_fd(enum unit_hook hook)
 {
-	int err;
+	int err = env_load();
 
-	if (hook == UNIT_XDP) {
-		err = load_xdp();
-		if (!ASSERT_OK(err, "xdp_ingress__open_and_load"))
-			return err;
-		return bpf_program__fd(xdp_skel->progs.chimney_xdp);
-	}
-	err = load_tc();
-	if (!ASSERT_OK(err, "tc_egress open/reuse maps/load"))
+	if (!ASSERT_OK(err, "instance open/load/commit (unit)"))
 		return err;
-	return bpf_program__fd(tc_skel->progs.chimney_tc);
+	return inst.progs[hook == UNIT_XDP ? INSTANCE_XDP : INSTANCE_TC].fd;
 }
 
 int env_config_fd(void)
 {
-	if (xdp_skel)
-		return bpf_map__fd(xdp_skel->maps.config);
-	if (tc_skel)
-		return bpf_map__fd(tc_skel->maps.config);
-	return -ENOENT;
+	return loaded ? inst.maps.config : -ENOENT;
 }
 
 int env_counters_fd(void)
 {
-	if (xdp_skel)
-		return bpf_map__fd(xdp_skel->maps.counters);
-	if (tc_skel)
-		return bpf_map__fd(tc_skel->maps.counters);
-	return -ENOENT;
+	return loaded ? inst.maps.counters : -ENOENT;
 }
 
 int env_map_fd(const char *name)
 {
-	struct bpf_object *obj = xdp_skel ? xdp_skel->obj :
-				 tc_skel ? tc_skel->obj : NULL;
 	struct bpf_map *m;
+	int i;
 
-	if (!obj)
-		return -ENOENT;
-	m = bpf_object__find_map_by_name(obj, name);
-	return m ? bpf_map__fd(m) : -ENOENT;
+	for (i = 0; loaded && i < INSTANCE_NR_PROGS; i++) {
+		m = bpf_object__find_map_by_name(inst.progs[i].obj, name);
+		if (m)
+			return bpf_map__fd(m);
+	}
+	return -ENOENT;
 }
 
 int env_config_write(const struct chimney_config *cfg)
@@ -226,10 +187,9 @@ void env_cleanup(void)
 {
 	trace_pcap_close(pcap);
 	pcap = NULL;
-	tc_egress__destroy(tc_skel);
-	xdp_ingress__destroy(xdp_skel);
-	tc_skel = NULL;
-	xdp_skel = NULL;
+	if (loaded)
+		instance_close(&inst);
+	loaded = false;
 }
 
 bool env_run_pass(enum unit_hook hook, const void *frame, size_t len)

@@ -2,10 +2,12 @@
 /*
  * The programs under test and the helpers that feed them packets.
  *
- * Both skeletons are loaded once per run, on first use, the way
- * `chimney attach` loads them: one set of maps shared by both hooks (the
- * TC object reuses the XDP object's maps), so a test sees a packet
- * counted under the right hook and nowhere else.
+ * The instance is loaded once per run, on first use, by the loader
+ * `chimney attach` uses (user/instance.c), load only: one set of maps
+ * shared by both hooks and the cpumap program, the default config
+ * committed, so a test sees a packet counted under the right hook and
+ * nowhere else. The one difference from attach: libbpf loads the XDP
+ * object, where attach has libxdp load it as it attaches.
  */
 #ifndef CHIMNEY_UNIT_ENV_H
 #define CHIMNEY_UNIT_ENV_H
@@ -32,6 +34,9 @@ struct ctr_delta {
 
 /* Load (once) and return the program fd; a failure fails the test. */
 int env_prog_fd(enum unit_hook hook);
+/* The loaded instance (loading it once); NULL when it does not load. */
+struct instance;
+struct instance *env_instance(void);
 /* Map fds of the shared maps; negative when nothing loaded. */
 int env_config_fd(void);
 int env_counters_fd(void);

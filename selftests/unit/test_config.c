@@ -27,18 +27,17 @@
 #include <chimney/flow.h>
 #include <chimney/mss.h>
 
-#include "tc_egress.skel.h"
-#include "xdp_cpumap.skel.h"
 
 #include "chimney.h"
 #include "config.h"
+#include "instance.h"
 #include "test.h"
 
 #define RACE_ROUNDS	1000
 
 struct pinned {
-	struct tc_egress *ts;
-	struct xdp_cpumap *cs;
+	struct instance inst;
+	bool opened;
 	char root[64];
 	struct chimney_ctx ctx;
 };
@@ -48,44 +47,25 @@ static void pinned_destroy(struct pinned *p)
 	if (p->ctx.pin_dir[0])
 		unpin_instance(p->ctx.pin_dir);
 	rmdir(p->root);
-	xdp_cpumap__destroy(p->cs);
-	tc_egress__destroy(p->ts);
+	if (p->opened)
+		instance_close(&p->inst);
 }
 
-/* Load, write a config and pin, like attach. */
+/* Load, write a config and pin, through attach's own loader. */
 static bool pinned_create(struct pinned *p)
 {
+	struct instance_opts opts = { .verb = "unit", .flow_size = 1024,
+				      .load_only = true };
 	struct chimney_config cfg;
-	struct chimney_maps m;
-	char path[PATH_MAX];
-	struct bpf_map *map;
 
 	memset(p, 0, sizeof(*p));
 	if (!ASSERT_OK(bpffs_ensure(), "bpffs"))
 		return false;
-	p->ts = tc_egress__open();
-	if (!ASSERT_OK_PTR(p->ts, "open TC object"))
+	if (!ASSERT_OK(instance_open(&p->inst, &opts), "open"))
 		return false;
-	bpf_map__set_max_entries(p->ts->maps.flows, 1024);
-	if (!ASSERT_OK(tc_egress__load(p->ts), "load TC object"))
+	p->opened = true;
+	if (!ASSERT_OK(instance_load(&p->inst), "load"))
 		return false;
-	p->cs = xdp_cpumap__open();
-	if (!ASSERT_OK_PTR(p->cs, "open cpumap object"))
-		return false;
-	bpf_object__for_each_map(map, p->cs->obj) {
-		struct bpf_map *om;
-
-		if (bpf_map__is_internal(map))
-			continue;
-		om = bpf_object__find_map_by_name(p->ts->obj, bpf_map__name(map));
-		if (!ASSERT_OK_PTR(om, bpf_map__name(map)) ||
-		    !ASSERT_OK(bpf_map__reuse_fd(map, bpf_map__fd(om)), "reuse"))
-			return false;
-	}
-	if (!ASSERT_OK(xdp_cpumap__load(p->cs), "load cpumap object"))
-		return false;
-	maps_from_obj(&m, p->ts->obj);
-	m.cpumap_prog = bpf_program__fd(p->cs->progs.chimney_cpumap);
 	/* Steering on, as on a loaded server: every commit rewrites the
 	 * indirection table between its read and its write, which is
 	 * where a writer without the lock loses another's update. */
@@ -93,7 +73,7 @@ static bool pinned_create(struct pinned *p)
 	if (!ASSERT_OK(config_apply_kv(&cfg, 2, (char *[]){ "flow.size=1024",
 							    "cpus=0" },
 				       "test"), "config") ||
-	    !ASSERT_OK(config_commit(&m, NULL, &cfg), "commit"))
+	    !ASSERT_OK(instance_commit(&p->inst, &cfg), "commit"))
 		return false;
 
 	snprintf(p->root, sizeof(p->root), "/sys/fs/bpf/chimney-unit-cfg-%d",
@@ -103,19 +83,7 @@ static bool pinned_create(struct pinned *p)
 	p->ctx.ifname = "race0";
 	snprintf(p->ctx.pin_dir, sizeof(p->ctx.pin_dir), "%s/%s", p->root,
 		 p->ctx.ifname);
-	if (!ASSERT_OK(mkdir(p->ctx.pin_dir, 0700) ? -errno : 0, "mkdir pins"))
-		return false;
-	bpf_object__for_each_map(map, p->ts->obj) {
-		if (bpf_map__is_internal(map))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", p->ctx.pin_dir,
-			 bpf_map__name(map));
-		if (!ASSERT_OK(bpf_obj_pin(bpf_map__fd(map), path) ? -errno : 0,
-			       path))
-			return false;
-	}
-	snprintf(path, sizeof(path), "%s/%s", p->ctx.pin_dir, PIN_CPUMAP_PROG);
-	return ASSERT_OK(bpf_obj_pin(m.cpumap_prog, path) ? -errno : 0, path);
+	return ASSERT_OK(instance_pin(&p->inst, p->ctx.pin_dir), "pin");
 }
 
 static int trie4_count(int fd)

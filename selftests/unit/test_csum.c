@@ -993,7 +993,7 @@ static int ev_collect(void *arg, void *data, size_t size)
 static struct ring_buffer *events_open(struct ev_sink *s)
 {
 	struct ring_buffer *rb;
-	int fd = xdp_map_fd("events");
+	int fd = xdp_map_fd(PIN(events));
 
 	if (!ASSERT_TRUE(fd >= 0, "events map of the XDP program"))
 		return NULL;
@@ -1010,7 +1010,7 @@ static bool ratelimit_reset(void)
 {
 	struct { __u32 lock; __u32 pad; __u64 tokens, last_ns; } v = {};
 	__u32 zero = 0;
-	int fd = xdp_map_fd("csum_rl");
+	int fd = xdp_map_fd(PIN(csum_rl));
 
 	if (!ASSERT_TRUE(fd >= 0, "csum_rl map of the XDP program"))
 		return false;

@@ -43,7 +43,7 @@ UNIT_TEST(env_tc_loads_and_shares_maps)
 	if (!ASSERT_TRUE(fd >= 0 && xfd >= 0, "both programs loaded"))
 		return;
 	/* The TC program must use the very maps the tests read, which
-	 * are the XDP object's: same as `chimney attach`. */
+	 * are the instance's, as `chimney attach` loads them. */
 	info.nr_map_ids = 64;
 	info.map_ids = (__u64)(unsigned long)ids;
 	if (!ASSERT_OK(bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0,

@@ -36,9 +36,9 @@
 #include "config.h"
 #include "env.h"
 #include "flowtab.h"
+#include "instance.h"
 #include "pkt_builder.h"
 #include "test.h"
-#include "xdp_ingress.skel.h"
 
 #define A4	"192.0.2.1"
 #define B4	"198.51.100.2"
@@ -54,24 +54,13 @@ static struct {
 
 static bool flow_env(void)
 {
-	int *fds[] = { &F.m.config, &F.m.counters, &F.m.meta, &F.m.rss_tbl,
-		       &F.m.rss_indir, &F.m.cpus, &F.m.flows, &F.m.flow_stats };
-	const char *names[] = { "config", "counters", "meta", "rss_tbl",
-				"rss_indir", "cpus", "flows", "flow_stats" };
-	size_t i;
-
 	if (F.ready)
 		return true;
 	F.xdp = env_prog_fd(UNIT_XDP);
 	F.tc = env_prog_fd(UNIT_TC);
 	if (F.xdp < 0 || F.tc < 0)
 		return false;
-	maps_init(&F.m);
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		*fds[i] = env_map_fd(names[i]);
-		if (!ASSERT_TRUE(*fds[i] >= 0, names[i]))
-			return false;
-	}
+	F.m = env_instance()->maps;
 	/* cpumap entries without a program: the test run returns the
 	 * redirect verdict and never carries it out */
 	F.m.cpumap_prog = -1;
@@ -882,11 +871,13 @@ static void lru_stale_pins_clean(void)
  */
 UNIT_TEST(flow_lru_evictions)
 {
-	char dir[64], path[128];
+	char dir[64], path[128] = "";
 	struct chimney_maps m;
 	struct chimney_config cfg;
 	struct chimney_flow_stats st = {};
-	struct xdp_ingress *s;
+	struct instance_opts opts = { .verb = "unit", .flow_size = 64,
+				      .load_only = true };
+	struct instance inst;
 	struct flow_query *q = NULL;
 	struct sweep_result *r = NULL;
 	__u64 sums[CHIMNEY_NR_COUNTERS], entries, ev;
@@ -903,21 +894,16 @@ UNIT_TEST(flow_lru_evictions)
 	snprintf(dir, sizeof(dir), LRU_PIN_PARENT "/" LRU_PIN_PREFIX "%d",
 		 getpid());
 	snprintf(path, sizeof(path), "%s/flows", dir);
-	s = xdp_ingress__open();
-	if (!ASSERT_OK_PTR(s, "open"))
-		return;
-	bpf_map__set_max_entries(s->maps.flows, 64);
-	if (!ASSERT_OK(xdp_ingress__load(s), "load with flow.size=64"))
+	/* an instance of its own, as attach loads it with flow.size=64 */
+	if (!ASSERT_OK(instance_open(&inst, &opts), "open"))
 		goto out;
-	maps_init(&m);
-	m.config = bpf_map__fd(s->maps.config);
-	m.counters = bpf_map__fd(s->maps.counters);
-	m.flows = bpf_map__fd(s->maps.flows);
-	m.flow_stats = bpf_map__fd(s->maps.flow_stats);
+	if (!ASSERT_OK(instance_load(&inst), "load with flow.size=64"))
+		goto out;
+	m = inst.maps;
 	config_defaults(&cfg);
 	config_apply_kv(&cfg, 2, (char *[]){ "flow=on", "flow.size=64" }, "test");
 	bpf_map_update_elem(m.config, &zero, &cfg, BPF_ANY);
-	fd = bpf_program__fd(s->progs.chimney_xdp);
+	fd = inst.progs[INSTANCE_XDP].fd;
 	for (i = 0; i < 500; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
 
@@ -970,7 +956,7 @@ out:
 	flow_query_close(q);
 	unlink(path);
 	rmdir(dir);
-	xdp_ingress__destroy(s);
+	instance_close(&inst);
 }
 
 /*

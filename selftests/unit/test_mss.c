@@ -813,12 +813,12 @@ static int rule_add(int family, const char *addr, __u32 plen, __u16 mss)
 	int fd;
 
 	if (family == 4) {
-		fd = env_map_fd("mss_rules_v4");
+		fd = env_map_fd(PIN(mss_rules_v4));
 		if (fd < 0 || inet_pton(AF_INET, addr, k4.addr) != 1)
 			return -EINVAL;
 		return bpf_map_update_elem(fd, &k4, &r, BPF_ANY) ? -errno : 0;
 	}
-	fd = env_map_fd("mss_rules_v6");
+	fd = env_map_fd(PIN(mss_rules_v6));
 	if (fd < 0 || inet_pton(AF_INET6, addr, k6.addr) != 1)
 		return -EINVAL;
 	return bpf_map_update_elem(fd, &k6, &r, BPF_ANY) ? -errno : 0;
@@ -826,7 +826,7 @@ static int rule_add(int family, const char *addr, __u32 plen, __u16 mss)
 
 static void rules_flush(void)
 {
-	const char *maps[] = { "mss_rules_v4", "mss_rules_v6" };
+	const char *maps[] = { PIN(mss_rules_v4), PIN(mss_rules_v6) };
 	__u8 key[32];
 	size_t i;
 	int fd;
@@ -929,7 +929,7 @@ out:
 static bool newest_pmtu(struct chimney_pmtu_ent *out, __u64 *heads)
 {
 	struct chimney_pmtu_log *logs;
-	int fd = env_map_fd("pmtu_log"), n, cpu;
+	int fd = env_map_fd(PIN(pmtu_log)), n, cpu;
 	__u32 zero = 0;
 	bool found = false;
 

@@ -68,9 +68,9 @@ static bool rss_env(void)
 	E.prog = env_prog_fd(UNIT_XDP);
 	if (E.prog < 0)
 		return false;
-	E.tbl = env_map_fd("rss_tbl");
-	E.indir = env_map_fd("rss_indir");
-	E.cpus = env_map_fd("cpus");
+	E.tbl = env_map_fd(PIN(rss_tbl));
+	E.indir = env_map_fd(PIN(rss_indir));
+	E.cpus = env_map_fd(PIN(cpus));
 	if (!ASSERT_TRUE(E.tbl >= 0 && E.indir >= 0 && E.cpus >= 0,
 			 "XDP program uses rss_tbl, rss_indir and cpus"))
 		return false;

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The list of an instance's maps (<chimney/maps.h>) as a table, and what
+ * is done by walking it: the fds of struct chimney_maps, opened from the
+ * pins or taken from the objects the instance loader loaded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "chimney.h"
+#include "log.h"
+
+#define __CHIMNEY_MAP_DESC(n, k, h)					\
+	[CHIMNEY_MAP_##n] = { .name = #n, .kind = k, .help = h,		\
+			      .off = offsetof(struct chimney_maps, n) },
+const struct chimney_map_desc chimney_map_descs[CHIMNEY_NR_MAPS] = {
+	CHIMNEY_MAPS(__CHIMNEY_MAP_DESC)
+};
+#undef __CHIMNEY_MAP_DESC
+
+void maps_init(struct chimney_maps *m)
+{
+	int i;
+
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++)
+		*maps_fd(m, i) = -1;
+}
+
+void maps_close(struct chimney_maps *m)
+{
+	int i;
+
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
+		if (*maps_fd(m, i) >= 0)
+			close(*maps_fd(m, i));
+		*maps_fd(m, i) = -1;
+	}
+}
+
+int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
+{
+	const struct chimney_map_desc *d;
+	int i, err;
+
+	maps_init(m);
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
+		d = &chimney_map_descs[i];
+		if (d->kind == CHIMNEY_INTERNAL_MAP)
+			continue;
+		*maps_fd(m, i) = pin_open(ctx, d->name);
+		if (*maps_fd(m, i) < 0) {
+			err = *maps_fd(m, i);
+			pr_err("cannot open pin %s/%s: %s\n", ctx->pin_dir,
+			       d->name, strerror(-err));
+			maps_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int fd, err;
+
+	bpf_object__for_each_map(map, obj) {
+		/* .rodata/.bss and friends are the object's own */
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir,
+			 bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -errno;
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
