@@ -111,25 +111,28 @@ int unpin_instance(const char *dir);
 void csum_warn_partial(const struct chimney_ctx *ctx,
 		       const struct chimney_config *cfg);
 
-/* verbs */
-int cmd_attach(int argc, char **argv);
-int cmd_detach(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_set(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_hash(int argc, char **argv);
-int cmd_mss(int argc, char **argv);
-
 /* mss.c: the path-MTU signals, shown by `chimney stats`. */
 struct json_object;
 void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);
 void pmtu_stats_text(const struct chimney_ctx *ctx);
-int cmd_run(int argc, char **argv);
+
+/*
+ * The verbs, each in the file of its name (attach.c also has detach and
+ * set); argv[0] is the verb's name.
+ */
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+int cmd_mss(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 /* version.c: `chimney --version`, called from main's option parsing. */
 int cmd_version(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
 
 /* verbs.c: the one table of verbs, in `chimney --help` order. */
 struct verb {
@@ -140,10 +143,10 @@ struct verb {
 extern const struct verb verbs[];
 extern const size_t nverbs;
 
-/* One-line error for a bad flag; returns the exit code (1). */
+/* cli.c: one-line error for a bad flag; returns the exit code (1). */
 int bad_option(const char *verb, char **argv);
 
-/* Options that every verb accepts, parsed in main and in each verb. */
+/* cli.c: options that every verb accepts, parsed in main and in each verb. */
 extern const char *opt_netns;
 extern bool opt_json;
 

@@ -158,9 +158,9 @@ int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 }
 
 /*
- * The prologue of every verb that works on an attached interface: the
- * one IFACE argument, then ctx_resolve(), then the instance's pins must
- * exist. Prints the one-line error and returns non-zero on failure.
+ * The one IFACE argument of a verb, at argv[optind]: anything else is
+ * the one-line error (and the usage). It only takes the name; the verbs
+ * that need the interface attached call ctx_resolve_attached() next.
  */
 int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
 		  const char *verb, const char *usage)
@@ -174,6 +174,12 @@ int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * The prologue of every verb that works on an attached interface:
+ * ctx_resolve(), then the instance's pins must exist (the interface need
+ * not: detach cleans the pins of one that is gone). Prints the one-line
+ * error and returns non-zero on failure.
+ */
 int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb)
 {
 	int err = ctx_resolve(ctx, verb, false);
