@@ -10,6 +10,8 @@
 #include <chimney/config.h>
 #include <chimney/counters.h>
 
+#include "cli.h"
+
 #define CHIMNEY_PIN_ROOT	"/sys/fs/bpf/chimney"
 #define CHIMNEY_DEFAULT_NS	"default"
 
@@ -146,8 +148,5 @@ extern const size_t nverbs;
 /* cli.c: one-line error for a bad flag; returns the exit code (1). */
 int bad_option(const char *verb, char **argv);
 
-/* cli.c: options that every verb accepts, parsed in main and in each verb. */
-extern const char *opt_netns;
-extern bool opt_json;
 
 #endif
