@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include <json-c/json.h>
 
 #include "chimney.h"
 #include "config.h"
@@ -413,6 +414,23 @@ cleanup:
 	return err;
 }
 
+/*
+ * {"attached": IFACE, "netns": NETNS}, and "updated": true for a config
+ * update. Through json-c: an interface name may hold '"' or '\\'.
+ */
+static void print_json(const struct chimney_ctx *ctx, const char *what,
+		       bool updated)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, what, json_object_new_string(ctx->ifname));
+	json_object_object_add(o, "netns", json_object_new_string(
+		ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS));
+	if (updated)
+		json_object_object_add(o, "updated", json_object_new_boolean(true));
+	cli_json_print(o, false);
+}
+
 static int parse_mode(const char *s)
 {
 	if (!strcmp(s, "native") || !strcmp(s, "drv"))
@@ -501,7 +519,9 @@ int cmd_attach(int argc, char **argv)
 			if (update_pinned_config(&ctx, argc - optind,
 						 argv + optind, "attach"))
 				return 1;
-			if (!ctx.json)
+			if (ctx.json)
+				print_json(&ctx, "attached", true);
+			else
 				printf("%s: already attached; config updated\n",
 				       ctx.ifname);
 			return 0;
@@ -528,8 +548,7 @@ int cmd_attach(int argc, char **argv)
 	if (!err)
 		csum_warn_partial(&ctx, &cfg);
 	if (!err && ctx.json)
-		printf("{\"attached\":\"%s\",\"netns\":\"%s\"}\n", ctx.ifname,
-		       ctx.netns ? ctx.netns : CHIMNEY_DEFAULT_NS);
+		print_json(&ctx, "attached", false);
 	return err ? 1 : 0;
 }
 
