@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,76 +430,61 @@ static void print_json(const struct chimney_ctx *ctx, const char *what,
 	cli_json_print(o, false);
 }
 
-static int parse_mode(const char *s)
-{
-	if (!strcmp(s, "native") || !strcmp(s, "drv"))
-		return XDP_MODE_NATIVE;
-	if (!strcmp(s, "skb") || !strcmp(s, "generic"))
-		return XDP_MODE_SKB;
-	return -1;
-}
+struct attach_opts {
+	int mode;	/* XDP_MODE_*; 0: native, else skb */
+};
 
-static const char *attach_usage =
-	"Usage: chimney [-n NETNS] attach IFACE [--mode native|skb] [KEY=VALUE ...]\n"
-	"\n"
+static const struct cli_value attach_modes[] = {
+	{ .name = "native", .val = XDP_MODE_NATIVE },
+	{ .name = "skb", .val = XDP_MODE_SKB },
+	{ .name = "drv", .val = XDP_MODE_NATIVE, .alias = true },
+	{ .name = "generic", .val = XDP_MODE_SKB, .alias = true },
+	{}
+};
+
+static const struct cli_opt attach_opts[] = {
+	CLI_OPT("mode", CLI_ENUM, struct attach_opts, mode, .key = 'm',
+		.arg = "MODE", .values = attach_modes,
+		.help = "native (driver) or skb (generic) XDP; default: native, falling back to skb when the driver has no XDP support",
+		.doc = "`native` (driver) or `skb` (generic) XDP. Without it, native XDP is used when the driver has it, otherwise skb mode; `--mode native` on an interface without native XDP is an error."),
+	{}
+};
+
+const struct cli_spec attach_cli = {
+	.name = "attach",
+	.forms = (const char *const[]){ "IFACE [KEY=VALUE ...]", NULL },
+	.min_args = 1,
+	.max_args = -1,
+	.about =
 	"Load the XDP ingress and TC egress programs on IFACE, configure them and\n"
 	"pin their maps under " CHIMNEY_PIN_ROOT "/<netns>/IFACE/. All or nothing:\n"
-	"after a failure nothing stays attached. Attaching again updates the config.\n"
-	"\n"
-	"  -m, --mode MODE   native (driver) or skb (generic) XDP; default: native,\n"
-	"                    falling back to skb when the driver has no XDP support\n"
-	"  -n, --netns NS    the named network namespace (as in `ip -n`)\n"
-	"      --json        machine-readable result\n"
-	"  -h, --help        this help\n\n";
+	"after a failure nothing stays attached. Attaching again updates the config.\n",
+	.opts = attach_opts,
+	.common = CLI_COMMON,
+	.json_help = "the result as JSON",
+	.more_help = config_print_keys,
+};
 
 int cmd_attach(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
+	struct chimney_ctx ctx = {};
+	struct attach_opts o = {};
 	struct chimney_config cfg;
 	struct chimney_meta meta;
-	int c, mode = 0, err;
+	struct cli_args a;
+	int mode, err;
 
-	while ((c = getopt_long(argc, argv, "m:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			mode = parse_mode(optarg);
-			if (mode < 0) {
-				pr_err("attach: unknown mode '%s' (native or skb)\n",
-				       optarg);
-				return 1;
-			}
-			break;
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'h':
-			fputs(attach_usage, stdout);
-			config_print_keys();
-			return 0;
-		default:
-			return bad_option("attach", argv);
-		}
-	}
-	if (optind >= argc) {
-		pr_err("attach: missing IFACE\n");
-		fputs(attach_usage, stderr);
-		return 1;
-	}
-	ctx.ifname = argv[optind++];
+	err = cli_parse(&attach_cli, argc, argv, &o, &a);
+	if (err)
+		return err < 0;
+	ctx.netns = opt_netns;
+	ctx.json = opt_json;
+	ctx.ifname = a.v[0];
+	mode = o.mode;
 
 	/* Validate config before touching anything. */
 	config_defaults(&cfg);
-	if (config_apply_kv(&cfg, argc - optind, argv + optind, "attach"))
+	if (config_apply_kv(&cfg, a.n - 1, a.v + 1, "attach"))
 		return 1;
 	if (ctx_resolve(&ctx, "attach", true))
 		return 1;
@@ -516,8 +500,8 @@ int cmd_attach(int argc, char **argv)
 				       ctx.ifname, mode_name(meta.xdp_mode));
 				return 1;
 			}
-			if (update_pinned_config(&ctx, argc - optind,
-						 argv + optind, "attach"))
+			if (update_pinned_config(&ctx, a.n - 1, a.v + 1,
+						 "attach"))
 				return 1;
 			if (ctx.json)
 				print_json(&ctx, "attached", true);
@@ -552,40 +536,32 @@ int cmd_attach(int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const char *detach_usage =
-	"Usage: chimney [-n NETNS] detach IFACE\n"
-	"\n"
+const struct cli_spec detach_cli = {
+	.name = "detach",
+	.forms = (const char *const[]){ "IFACE", NULL },
+	.min_args = 1,
+	.max_args = 1,
+	.about =
 	"Remove chimney's XDP and TC programs from IFACE and delete its pins.\n"
 	"Leaves no trace: no filter, no XDP program, no qdisc chimney created,\n"
-	"no pin directory.\n\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"  -h, --help        this help\n";
+	"no pin directory.\n",
+	.common = CLI_COMMON,
+	.json_help = "the result as JSON",
+};
 
 int cmd_detach(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns };
+	struct chimney_ctx ctx = {};
 	struct chimney_meta meta;
-	int c, err, ret = 0;
+	struct cli_args a;
+	int err, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'h':
-			fputs(detach_usage, stdout);
-			return 0;
-		default:
-			return bad_option("detach", argv);
-		}
-	}
-	if (ctx_one_iface(&ctx, argc, argv, "detach", detach_usage))
-		return 1;
+	err = cli_parse(&detach_cli, argc, argv, NULL, &a);
+	if (err)
+		return err < 0;
+	ctx.netns = opt_netns;
+	ctx.json = opt_json;
+	ctx.ifname = a.v[0];
 	/* The interface may be gone; its pins still need removing. */
 	if (ctx_resolve_attached(&ctx, "detach"))
 		return 1;
@@ -616,54 +592,48 @@ int cmd_detach(int argc, char **argv)
 		       strerror(-err));
 		ret = 1;
 	}
-	if (!ret)
+	if (!ret && ctx.json)
+		print_json(&ctx, "detached", false);
+	else if (!ret)
 		printf("%s: detached\n", ctx.ifname);
 	return ret;
 }
 
-static const char *set_usage =
-	"Usage: chimney [-n NETNS] set IFACE KEY=VALUE [KEY=VALUE ...]\n"
-	"\n"
+const struct cli_spec set_cli = {
+	.name = "set",
+	.forms = (const char *const[]){ "IFACE KEY=VALUE [KEY=VALUE ...]", NULL },
+	.min_args = 2,
+	.max_args = -1,
+	.expect = "IFACE and at least one KEY=VALUE",
+	.about =
 	"Change the config of an attached interface live (a map update, no\n"
-	"reload). All or nothing: one bad KEY=VALUE and nothing changes.\n\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"  -h, --help        this help and the list of keys\n\n";
+	"reload). All or nothing: one bad KEY=VALUE and nothing changes.\n",
+	.common = CLI_COMMON,
+	.json_help = "the result as JSON",
+	.more_help = config_print_keys,
+};
 
 int cmd_set(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns };
-	int c;
+	struct chimney_ctx ctx = {};
+	struct cli_args a;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'h':
-			fputs(set_usage, stdout);
-			config_print_keys();
-			return 0;
-		default:
-			return bad_option("set", argv);
-		}
-	}
-	if (argc - optind < 2) {
-		pr_err("set: expected IFACE and at least one KEY=VALUE\n");
-		fputs(set_usage, stderr);
-		return 1;
-	}
-	ctx.ifname = argv[optind++];
+	err = cli_parse(&set_cli, argc, argv, NULL, &a);
+	if (err)
+		return err < 0;
+	ctx.netns = opt_netns;
+	ctx.json = opt_json;
+	ctx.ifname = a.v[0];
 	/* Names first: a typo must not depend on whether the interface
 	 * is attached. Values are checked against the running config. */
-	if (config_check_keys(argc - optind, argv + optind, "set"))
+	if (config_check_keys(a.n - 1, a.v + 1, "set"))
 		return 1;
 	if (ctx_resolve_attached(&ctx, "set"))
 		return 1;
-	return update_pinned_config(&ctx, argc - optind, argv + optind,
-				    "set") ? 1 : 0;
+	if (update_pinned_config(&ctx, a.n - 1, a.v + 1, "set"))
+		return 1;
+	if (ctx.json)
+		print_json(&ctx, "set", false);
+	return 0;
 }

@@ -58,9 +58,6 @@ int ns_enter(const char *name);
 int ns_restore(void);
 int check_name(const char *what, const char *name);
 int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface);
-/* Take the single IFACE argument at argv[optind]. */
-int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
-		  const char *verb, const char *usage);
 /* ctx_resolve() plus: chimney must be attached there. */
 int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb);
 int bpffs_ensure(void);
@@ -135,18 +132,25 @@ int cmd_trace(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 /* version.c: `chimney --version`, called from main's option parsing. */
 int cmd_version(int argc, char **argv);
+/* Their options and arguments (cli.h), next to each. */
+extern const struct cli_spec attach_cli, detach_cli, set_cli, status_cli,
+	stats_cli, hash_cli, mss_cli, flows_cli, run_cli, trace_cli, demo_cli,
+	version_cli;
 
 /* verbs.c: the one table of verbs, in `chimney --help` order. */
 struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	const struct cli_spec *cli;
 	const char *summary;
 };
 extern const struct verb verbs[];
 extern const size_t nverbs;
 
-/* cli.c: one-line error for a bad flag; returns the exit code (1). */
-int bad_option(const char *verb, char **argv);
-
+/* verbs.c: chimney's own options, before the verb. */
+struct main_opts {
+	bool version;
+};
+extern const struct cli_spec main_cli;
 
 #endif

@@ -12,7 +12,6 @@
  * name may be cut short while it stays unambiguous (--sym).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,14 @@
 const char *opt_netns;
 bool opt_json;
 static bool opt_verbose;
+/*
+ * chimney's own -n and --json, before the verb: each verb's parse starts
+ * from them, so that a verb run from another (run --config attaches
+ * through cmd_attach(), with -n only for the sections that name one)
+ * does not inherit the -n of the one before.
+ */
+static const char *main_netns;
+static bool main_json;
 /* A verb printed its JSON: an error after it is no reason for another. */
 static bool json_printed;
 
@@ -291,6 +298,10 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 		       CLI_MAX_OPTS);
 		return n;
 	}
+	if (spec->name) {
+		opt_netns = main_netns;
+		opt_json = main_json;
+	}
 	/* --json after a bad option still makes the error JSON. */
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if ((spec->common & CLI_JSON) && !strcmp(argv[i], "--json"))
@@ -349,8 +360,13 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	/* after a `rest` option, everything left is an argument */
 	for (i++; i < argc; i++)
 		argv[1 + npos++] = argv[i];
+	argv[1 + npos] = NULL;		/* as argv[argc] was: for execv() */
 	if (opt_verbose)
 		log_set_level(LOG_DEBUG);
+	if (!spec->name) {
+		main_netns = opt_netns;
+		main_json = opt_json;
+	}
 	args->n = npos;
 	args->v = argv + 1;
 	if (handed)
@@ -385,15 +401,16 @@ void cli_opt_label(const struct cli_opt *o, char *buf, size_t len)
 
 /*
  * text from column col, wrapped to WIDTH with continuation lines indented
- * by indent. Words split at blanks outside [brackets]. No line starts with
- * '-': a wrapped "--dev" would read as an option of its own (and the docs
- * checks read --help's option column that way).
+ * by indent. Words split at blanks outside [brackets] and `quotes`. No
+ * line starts with '-': a wrapped "--dev" would read as an option of its
+ * own (and the docs checks read --help's option column that way).
  */
 static void wrap(FILE *f, const char *text, int col, int indent)
 {
 	const char *word[256];
 	int wlen[256], nw = 0, i, j, pos, depth = 0;
 	const char *p = text;
+	bool quoted = false;
 
 	while (*p && nw < (int)ARRAY_SIZE(word)) {
 		while (*p == ' ')
@@ -401,8 +418,10 @@ static void wrap(FILE *f, const char *text, int col, int indent)
 		if (!*p)
 			break;
 		word[nw] = p;
-		for (; *p && (*p != ' ' || depth > 0); p++)
+		for (; *p && (*p != ' ' || depth > 0 || quoted); p++) {
 			depth += (*p == '[') - (*p == ']');
+			quoted ^= *p == '`';
+		}
 		wlen[nw] = p - word[nw];
 		nw++;
 	}
@@ -412,7 +431,7 @@ static void wrap(FILE *f, const char *text, int col, int indent)
 			fprintf(f, "%*s", indent, "");
 		for (j = i; j < nw && (j == i || pos + 1 + wlen[j] <= WIDTH); j++)
 			pos += (j > i) + wlen[j];
-		if (j < nw && word[j][0] == '-' && j - i >= 2)
+		while (j < nw && word[j][0] == '-' && j - i >= 2)
 			j--;
 		for (pos = i; pos < j; pos++)
 			fprintf(f, "%s%.*s", pos > i ? " " : "", wlen[pos],
@@ -549,21 +568,6 @@ void cli_help(const struct cli_spec *spec, FILE *f)
 		fputc('\n', f);
 		spec->more_help(f);
 	}
-}
-
-/*
- * getopt's own messages are silenced (opterr = 0 in main) so that every
- * bad flag gets chimney's one-line error format.
- */
-int bad_option(const char *verb, char **argv)
-{
-	if (optopt && optopt != '?')
-		pr_err("%s: option '-%c' is unknown or needs an argument (see `chimney %s --help`)\n",
-		       verb, optopt, verb);
-	else
-		pr_err("%s: option '%s' is unknown or needs an argument (see `chimney %s --help`)\n",
-		       verb, argv[optind - 1], verb);
-	return 1;
 }
 
 /* ---- JSON ------------------------------------------------------------ */

@@ -111,7 +111,7 @@ struct cli_args {
  * Parse argv[1..argc-1] (argv[0] is the verb's name, or chimney's)
  * against spec: option values go into *opts (and the common ones into
  * opt_netns, opt_json and the log level), the arguments are moved to
- * argv[1..] and described by *args. Options and arguments mix in any
+ * argv[1..], NULL-terminated, and described by *args. Options and arguments mix in any
  * order; "--" ends the options.
  *
  * Returns 0 to go on, 1 when --help (or another CLI_ACTION) was printed
@@ -132,7 +132,10 @@ char *cli_synopsis(const struct cli_spec *spec, int form);
 /* The words --help and the man page give an option: "-w, --watch [SECS]". */
 void cli_opt_label(const struct cli_opt *o, char *buf, size_t len);
 
-/* The common options' values, for main() and every verb. */
+/*
+ * The common options' values: chimney's own (before the verb), which
+ * each verb's cli_parse() starts from, then the verb's.
+ */
 extern const char *opt_netns;
 extern bool opt_json;
 

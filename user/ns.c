@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -155,23 +154,6 @@ int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 		return err;
 	return pin_dir_path(ctx->pin_dir, sizeof(ctx->pin_dir), ctx->netns,
 			    ctx->ifname);
-}
-
-/*
- * The one IFACE argument of a verb, at argv[optind]: anything else is
- * the one-line error (and the usage). It only takes the name; the verbs
- * that need the interface attached call ctx_resolve_attached() next.
- */
-int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
-		  const char *verb, const char *usage)
-{
-	if (optind != argc - 1) {
-		pr_err("%s: expected exactly one IFACE\n", verb);
-		fputs(usage, stderr);
-		return -EINVAL;
-	}
-	ctx->ifname = argv[optind];
-	return 0;
 }
 
 /*

@@ -272,3 +272,36 @@ UNIT_TEST(cli_help_from_the_table)
 		unit_log("%s", help_of(&t_spec));
 	free(h);
 }
+
+/*
+ * A verb's -n and --json start from chimney's own, not from the verb
+ * parsed before it: run --config attaches through cmd_attach(), giving
+ * -n only to the sections that name a namespace.
+ */
+UNIT_TEST(cli_verb_starts_from_main_options)
+{
+	const struct cli_spec top = {
+		.forms = (const char *const[]){ "COMMAND", NULL },
+		.min_args = 1, .max_args = -1, .common = CLI_COMMON,
+		.stop_at_arg = true,
+	};
+	char *m[] = { "chimney", "-n", "outer", "test", "eth0", "-a", NULL };
+	char *v1[] = { "test", "-n", "inner", "eth0", NULL };
+	char *v2[] = { "test", "eth0", NULL };
+	struct t_opts o = {};
+	struct cli_args a;
+
+	if (!ASSERT_OK(cli_parse(&top, 6, m, NULL, &a), "chimney's own"))
+		return;
+	/* it stops at the verb: the verb's words are its arguments */
+	ASSERT_EQ(a.n, 3, "words from the verb on");
+	ASSERT_TRUE(!strcmp(a.v[0], "test") && !strcmp(a.v[2], "-a"), "verb first");
+	ASSERT_TRUE(a.v[3] == NULL, "NULL-terminated");
+	ASSERT_OK(cli_parse(&t_spec, 4, v1, &o, &a), "verb with -n");
+	ASSERT_TRUE(opt_netns && !strcmp(opt_netns, "inner"), "the verb's -n");
+	ASSERT_OK(cli_parse(&t_spec, 2, v2, &o, &a), "verb without -n");
+	ASSERT_TRUE(opt_netns && !strcmp(opt_netns, "outer"), "chimney's -n again");
+	/* leave chimney's own as the other tests expect them */
+	opt_netns = NULL;
+	ASSERT_OK(cli_parse(&top, 2, (char *[]){ "chimney", "x", NULL }, NULL, &a), "reset");
+}
