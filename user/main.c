@@ -6,6 +6,14 @@
 #include "chimney.h"
 #include "log.h"
 
+/* Every way out: under --json, a failure that printed no JSON prints its error as JSON. */
+static int finish(int ret)
+{
+	if (ret && opt_json)
+		cli_json_error();
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct main_opts o = {};
@@ -16,15 +24,15 @@ int main(int argc, char **argv)
 	/* main_cli stops at the verb, whose own options follow it */
 	ret = cli_parse(&main_cli, argc, argv, &o, &a);
 	if (ret)
-		return ret < 0;
+		return finish(ret < 0);
 	log_init_libs();
 	/* The words after --version are its own, like a verb's. */
 	if (o.version)
-		return cmd_version(a.n + 1, argv);
+		return finish(cmd_version(a.n + 1, argv));
 	for (i = 0; i < nverbs; i++)
 		if (!strcmp(verbs[i].name, a.v[0]))
 			/* The verb sees itself as argv[0]. */
-			return verbs[i].fn(a.n, a.v);
+			return finish(verbs[i].fn(a.n, a.v));
 	pr_err("unknown command '%s' (see `chimney --help`)\n", a.v[0]);
-	return 1;
+	return finish(1);
 }

@@ -633,27 +633,24 @@ const struct cli_spec version_cli = {
  * argv[0] is --version itself, as a verb's name is; what follows it is
  * --version's own (options before it are main's: `chimney -v --version`
  * shows libbpf's messages). A failure is one line on stderr, exit 1; under
- * --json the same message goes to stdout as {"error": "..."}.
+ * --json, main() prints the same message to stdout as {"error": "..."}.
  */
 int cmd_version(int argc, char **argv)
 {
 	struct version_opts o = {};
 	struct version_info vi = {};
-	struct json_object *e;
 	struct cli_args a;
 	int err;
 
 	err = cli_parse(&version_cli, argc, argv, NULL, &a);
+	if (err)
+		return err < 0;
 	o.netns = opt_netns;
 	o.json = opt_json;
-	if (err > 0)
-		return 0;
-	if (err)
-		goto out_err;
 	o.ifname = a.n ? a.v[0] : NULL;
 	if (o.netns && !o.ifname) {
 		pr_err("version: -n NETNS needs an IFACE in it\n");
-		goto out_err;
+		return 1;
 	}
 
 	log_init_libs();
@@ -663,7 +660,7 @@ int cmd_version(int argc, char **argv)
 	vi.ifname = o.ifname;
 	vi.netns = o.netns;
 	if (o.ifname && probe_iface(&vi, &o))
-		goto out_err;
+		return 1;
 	if (geteuid())
 		feature_set(&vi.freplace, -1, "needs root");
 	else
@@ -675,13 +672,4 @@ int cmd_version(int argc, char **argv)
 	else
 		print_text(&vi);
 	return 0;
-
-out_err:
-	if (o.json) {
-		e = json_object_new_object();
-		json_object_object_add(e, "error",
-				       json_object_new_string(log_last_error()));
-		cli_json_print(e, false);
-	}
-	return 1;
 }
