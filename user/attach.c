@@ -89,8 +89,9 @@ static int pin_maps(const char *dir, struct bpf_object *obj)
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		if (bpf_obj_pin(bpf_map__fd(map), path)) {
 			err = -errno;
-			pr_err("attach: pinning map %s at %s failed: %s\n",
-			       bpf_map__name(map), path, strerror(-err));
+			/* the caller's error names the step */
+			pr_debug("pinning map %s at %s failed: %s\n",
+				 bpf_map__name(map), path, strerror(-err));
 			return err;
 		}
 	}
@@ -213,6 +214,7 @@ static int update_pinned_config(struct chimney_ctx *ctx, int n, char **kv,
 {
 	struct chimney_config old, cfg;
 	struct chimney_maps m;
+	const char *step;
 	int err;
 
 	err = maps_open_pinned(ctx, &m);
@@ -228,9 +230,17 @@ static int update_pinned_config(struct chimney_ctx *ctx, int n, char **kv,
 	err = config_apply_kv(&cfg, n, kv, verb);
 	if (err)
 		goto out;
-	err = config_commit(&m, &old, &cfg);
+	/* The flows map was sized when attach created it. */
+	if (cfg.flow_size != old.flow_size) {
+		pr_err("%s: flow.size is fixed when attach creates the flow table (it is %u): detach and attach again to change it\n",
+		       verb, old.flow_size);
+		err = -EINVAL;
+		goto out;
+	}
+	err = config_commit_step(&m, &old, &cfg, &step);
 	if (err)
-		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+		pr_err("%s: writing the %s of %s failed: %s; its config may be partly applied\n",
+		       verb, step, ctx->ifname, strerror(-err));
 out:
 	maps_close(&m);
 	return err;

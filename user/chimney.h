@@ -91,10 +91,17 @@ int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
  * cpumap_prog, a program, stays -1. */
 void maps_from_obj(struct chimney_maps *m, struct bpf_object *obj);
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
-/* Write cfg and its derived maps; old is the running config or NULL. */
+/*
+ * Write cfg and its derived maps; old is the running config or NULL.
+ * Prints nothing: the caller reports the error, with its context;
+ * config_commit_step() also gives the map or table that failed.
+ */
 int config_commit(const struct chimney_maps *m,
 		  const struct chimney_config *old,
 		  const struct chimney_config *cfg);
+int config_commit_step(const struct chimney_maps *m,
+		       const struct chimney_config *old,
+		       const struct chimney_config *cfg, const char **failed);
 /*
  * CPUs in the cpumap that the config map no longer lists, and that no
  * active flow uses (busy[cpu] set; NULL: none is), are removed from it.

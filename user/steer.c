@@ -195,6 +195,13 @@ int config_commit(const struct chimney_maps *m,
 		  const struct chimney_config *old,
 		  const struct chimney_config *cfg)
 {
+	return config_commit_step(m, old, cfg, NULL);
+}
+
+int config_commit_step(const struct chimney_maps *m,
+		       const struct chimney_config *old,
+		       const struct chimney_config *cfg, const char **failed)
+{
 	struct bpf_cpumap_val val = {
 		.qsize = cfg->cpumap_qsize,
 		.bpf_prog.fd = m->cpumap_prog,
@@ -204,10 +211,10 @@ int config_commit(const struct chimney_maps *m,
 	int err;
 
 	/* The flows map was sized when attach created it. */
+	step = "flow table size (fixed at attach)";
 	if (old && old->flow_size != cfg->flow_size) {
-		pr_err("flow.size is fixed when attach creates the flow table (it is %u): detach and attach again to change it\n",
-		       old->flow_size);
-		return -EINVAL;
+		err = -EINVAL;
+		goto fail;
 	}
 
 	step = "Toeplitz tables";
@@ -225,7 +232,8 @@ int config_commit(const struct chimney_maps *m,
 			continue;
 		if (bpf_map_update_elem(m->cpus, &cpu, &val, BPF_ANY)) {
 			err = -errno;
-			pr_err("cpumap entry for CPU %u: %s\n", cpu, strerror(-err));
+			pr_debug("cpumap entry for CPU %u: %s\n", cpu,
+				 strerror(-err));
 			goto fail;
 		}
 	}
@@ -263,6 +271,9 @@ int config_commit(const struct chimney_maps *m,
 		steer_retire_cpus(m, NULL);
 	return 0;
 fail:
-	pr_err("writing %s failed: %s\n", step, strerror(-err));
+	/* The caller says what failed, where: with the verb and interface. */
+	pr_debug("writing %s failed: %s\n", step, strerror(-err));
+	if (failed)
+		*failed = step;
 	return err;
 }
