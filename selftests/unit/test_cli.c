@@ -305,3 +305,102 @@ UNIT_TEST(cli_verb_starts_from_main_options)
 	opt_netns = NULL;
 	ASSERT_OK(cli_parse(&top, 2, (char *[]){ "chimney", "x", NULL }, NULL, &a), "reset");
 }
+
+static bool takes_arg(const struct cli_opt *o)
+{
+	return o->kind == CLI_STR || o->kind == CLI_ENUM ||
+	       o->kind == CLI_UINT || o->kind == CLI_NUM;
+}
+
+/* The size of the field each kind stores into. */
+static size_t kind_size(enum cli_kind k)
+{
+	switch (k) {
+	case CLI_FLAG:
+		return sizeof(bool);
+	case CLI_STR:
+		return sizeof(const char *);
+	case CLI_ENUM:
+		return sizeof(int);
+	case CLI_UINT:
+		return sizeof(unsigned long);
+	case CLI_NUM:
+		return sizeof(double);
+	default:
+		return 0;
+	}
+}
+
+static void check_spec(const char *what, const struct cli_spec *spec, bool common)
+{
+	struct cli_opt all[CLI_MAX_OPTS];
+	struct cli_spec quiet_spec = *spec;
+	char *h, *line, *save = NULL;
+	int i, j, n;
+
+	n = cli_collect(spec, all, CLI_MAX_OPTS);
+	if (!ASSERT_TRUE(n > 0, what))
+		return;
+	for (i = 0; i < n; i++) {
+		const struct cli_opt *o = &all[i];
+
+		if (!ASSERT_TRUE(o->name && *o->name && o->help && *o->help,
+				 "named, with help"))
+			unit_log("%s: option %d\n", what, i);
+		for (j = 0; j < i; j++) {
+			if (!ASSERT_TRUE(strcmp(o->name, all[j].name), "long names unique") ||
+			    !ASSERT_TRUE(!o->key || o->key != all[j].key, "letters unique"))
+				unit_log("%s: --%s and --%s\n", what, o->name, all[j].name);
+		}
+		if (takes_arg(o) && !ASSERT_TRUE(o->arg, "argument named"))
+			unit_log("%s: --%s\n", what, o->name);
+		if (o->kind == CLI_ENUM && !ASSERT_TRUE(o->values && o->values[0].name,
+							"enum has values"))
+			unit_log("%s: --%s\n", what, o->name);
+		if (o->kind == CLI_ACTION && !ASSERT_TRUE(o->action, "action set"))
+			unit_log("%s: --%s\n", what, o->name);
+		/* a field of the verb's struct, of the kind's type */
+		if (!o->ptr && kind_size(o->kind) &&
+		    !ASSERT_EQ(o->size, kind_size(o->kind), "field size"))
+			unit_log("%s: --%s\n", what, o->name);
+	}
+	if (common && !ASSERT_EQ(spec->common, CLI_COMMON, "-n, -v and --json"))
+		unit_log("%s\n", what);
+	/* --help fits 80 columns and lists every option (the config keys
+	 * more_help adds are config.c's own table) */
+	quiet_spec.more_help = NULL;
+	h = help_of(&quiet_spec);
+	if (!ASSERT_OK_PTR(h, "help"))
+		return;
+	for (i = 0; i < n; i++) {
+		char label[96];
+
+		cli_opt_label(&all[i], label, sizeof(label));
+		if (!ASSERT_TRUE(strstr(h, label), "help lists the option"))
+			unit_log("%s: '%s'\n", what, label);
+	}
+	if (common && !ASSERT_TRUE(strstr(h, "  -n, --netns NETNS") &&
+				   strstr(h, "      --json ") &&
+				   strstr(h, "  -h, --help "), "help lists -n, --json, -h"))
+		unit_log("%s:\n%s", what, h);
+	for (line = strtok_r(h, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!ASSERT_TRUE(strlen(line) < 80, "fits 80 columns"))
+			unit_log("%s: %zu columns: '%s'\n", what, strlen(line), line);
+	free(h);
+}
+
+/* Every verb's table, --version's and chimney's own are well-formed. */
+UNIT_TEST(cli_every_table)
+{
+	size_t i;
+
+	for (i = 0; i < nverbs; i++) {
+		if (!ASSERT_OK_PTR(verbs[i].cli, "the verb has a spec"))
+			continue;
+		ASSERT_TRUE(!strcmp(verbs[i].cli->name, verbs[i].name), "spec of its verb");
+		/* demo runs a lab of its own namespaces, and prints text */
+		check_spec(verbs[i].name, verbs[i].cli, strcmp(verbs[i].name, "demo"));
+	}
+	check_spec("--version", &version_cli, true);
+	check_spec("chimney", &main_cli, true);
+}
