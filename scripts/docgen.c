@@ -271,12 +271,6 @@ static const struct cli_spec *spec_named(const char *name)
 	return NULL;
 }
 
-static bool takes_arg(const struct cli_opt *o)
-{
-	return o->kind == CLI_STR || o->kind == CLI_ENUM ||
-	       o->kind == CLI_UINT || o->kind == CLI_NUM;
-}
-
 /*
  * The metavariables of a spec, " IFACE N SECS ": its options' argument
  * names and the capitalised words of its usage forms, which its texts
@@ -453,7 +447,7 @@ static int options_roff(FILE *f, const struct cli_spec *spec)
 			fprintf(f, "\\fB\\-%c\\fR, ", o->key);
 		snprintf(name, sizeof(name), "--%s", o->name);
 		roff_bold(f, name);
-		if (takes_arg(o))
+		if (cli_takes_arg(o))
 			fprintf(f, " %s\\fI%s\\fR%s", o->optional ? "[" : "",
 				o->arg, o->optional ? "]" : "");
 		fputs("\n", f);
@@ -485,34 +479,59 @@ static void opt_words(FILE *f, const struct cli_opt *all, int n,
 
 static bool pick_required_arg(const struct cli_opt *o)
 {
-	return takes_arg(o) && !o->optional;
+	return cli_takes_arg(o) && !o->optional;
 }
 
 static bool pick_optional_arg(const struct cli_opt *o)
 {
-	return takes_arg(o) && o->optional;
+	return cli_takes_arg(o) && o->optional;
 }
 
-/* "\tVERB) opts='-x --xyz ...' ;;" for each verb, picked options only */
-static int verb_arms(FILE *f, const char *fmt, bool (*pick)(const struct cli_opt *o))
+/* fn(f, verb, its options with the common ones, n, arg) for each verb */
+typedef void verb_fn(FILE *f, const char *verb, const struct cli_opt *all,
+		     int n, const void *arg);
+
+static int each_verb(FILE *f, verb_fn *fn, const void *arg)
 {
 	struct cli_opt all[CLI_MAX_OPTS];
 	size_t v;
-	int i, n, any;
+	int n;
 
 	for (v = 0; v < nverbs; v++) {
 		n = cli_collect(verbs[v].cli, all, CLI_MAX_OPTS);
 		if (n < 0)
 			return n;
-		for (i = any = 0; i < n; i++)
-			any |= !pick || pick(&all[i]);
-		if (!any)
-			continue;
-		fprintf(f, "\t%s) %s'", verbs[v].name, fmt);
-		opt_words(f, all, n, pick);
-		fputs("' ;;\n", f);
+		fn(f, verbs[v].name, all, n, arg);
 	}
 	return 0;
+}
+
+struct arm {
+	const char *fmt;
+	bool (*pick)(const struct cli_opt *o);
+};
+
+/* "\tVERB) opts='-x --xyz ...' ;;", picked options only, if any */
+static void arm_one(FILE *f, const char *verb, const struct cli_opt *all,
+		    int n, const void *arg)
+{
+	const struct arm *a = arg;
+	int i, any = 0;
+
+	for (i = 0; i < n; i++)
+		any |= !a->pick || a->pick(&all[i]);
+	if (!any)
+		return;
+	fprintf(f, "\t%s) %s'", verb, a->fmt);
+	opt_words(f, all, n, a->pick);
+	fputs("' ;;\n", f);
+}
+
+static int verb_arms(FILE *f, const char *fmt, bool (*pick)(const struct cli_opt *o))
+{
+	const struct arm a = { fmt, pick };
+
+	return each_verb(f, arm_one, &a);
 }
 
 static int completion_verb_options(FILE *f)
@@ -544,68 +563,62 @@ static int completion_global(FILE *f)
 }
 
 /* "\t\tVERB:-k | VERB:--name) what ;;" for each option with values */
+static void values_one(FILE *f, const char *verb, const struct cli_opt *all,
+		       int n, const void *arg)
+{
+	const struct cli_value *val;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct cli_opt *o = &all[i];
+
+		if (!o->values && !o->suggest && !o->complete)
+			continue;
+		fputs("\t\t", f);
+		if (o->key)
+			fprintf(f, "%s:-%c | ", verb, o->key);
+		fprintf(f, "%s:--%s)", verb, o->name);
+		if (o->complete == CLI_COMP_FILE) {
+			fprintf(f, "\n\t\t\t[[ $cur == --*=* ]] || { _filedir%s%s; return; }\n\t\t\t;;\n",
+				o->ext ? " " : "", o->ext ? o->ext : "");
+			continue;
+		}
+		if (o->complete == CLI_COMP_IFACE) {
+			fputs(" mapfile -t vals < <(_chimney_ifaces \"$ns\") ;;\n", f);
+			continue;
+		}
+		fputs(" vals=(", f);
+		for (val = o->values; val && val->name; val++)
+			if (!val->alias)
+				fprintf(f, "%s%s", val == o->values ? "" : " ",
+					val->name);
+		if (o->suggest)
+			fputs(o->suggest, f);
+		fputs(") ;;\n", f);
+	}
+}
+
 static int completion_option_values(FILE *f)
 {
-	struct cli_opt all[CLI_MAX_OPTS];
-	const struct cli_value *val;
-	const char *verb;
-	size_t v;
-	int i, n;
-
-	for (v = 0; v < nverbs; v++) {
-		verb = verbs[v].name;
-		n = cli_collect(verbs[v].cli, all, CLI_MAX_OPTS);
-		if (n < 0)
-			return n;
-		for (i = 0; i < n; i++) {
-			const struct cli_opt *o = &all[i];
-
-			if (!o->values && !o->suggest && !o->complete)
-				continue;
-			fputs("\t\t", f);
-			if (o->key)
-				fprintf(f, "%s:-%c | ", verb, o->key);
-			fprintf(f, "%s:--%s)", verb, o->name);
-			if (o->complete == CLI_COMP_FILE) {
-				fprintf(f, "\n\t\t\t[[ $cur == --*=* ]] || { _filedir%s%s; return; }\n\t\t\t;;\n",
-					o->ext ? " " : "", o->ext ? o->ext : "");
-				continue;
-			}
-			if (o->complete == CLI_COMP_IFACE) {
-				fputs(" mapfile -t vals < <(_chimney_ifaces \"$ns\") ;;\n", f);
-				continue;
-			}
-			fputs(" vals=(", f);
-			for (val = o->values; val && val->name; val++)
-				if (!val->alias)
-					fprintf(f, "%s%s", val == o->values ? "" : " ",
-						val->name);
-			if (o->suggest)
-				fputs(o->suggest, f);
-			fputs(") ;;\n", f);
-		}
-	}
-	return 0;
+	return each_verb(f, values_one, NULL);
 }
 
 /* "VERB OPTION" for every option of every verb, for the docs checks */
+static void list_one(FILE *f, const char *verb, const struct cli_opt *all,
+		     int n, const void *arg)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (all[i].key)
+			fprintf(f, "%s -%c\n", verb, all[i].key);
+		fprintf(f, "%s --%s\n", verb, all[i].name);
+	}
+}
+
 static int verb_options_list(FILE *f)
 {
-	struct cli_opt all[CLI_MAX_OPTS];
-	size_t v;
-	int i, n;
-
-	for (v = 0; v < nverbs; v++) {
-		n = cli_collect(verbs[v].cli, all, CLI_MAX_OPTS);
-		if (n < 0)
-			return n;
-		for (i = 0; i < n; i++) {
-			if (all[i].key)
-				fprintf(f, "%s -%c\n", verbs[v].name, all[i].key);
-			fprintf(f, "%s --%s\n", verbs[v].name, all[i].name);
-		}
-	}
-	return 0;
+	return each_verb(f, list_one, NULL);
 }
 
 static const struct section {

@@ -487,9 +487,7 @@ int cmd_attach(int argc, char **argv)
 	err = cli_parse(&attach_cli, argc, argv, &o, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	mode = o.mode;
 
 	/* Validate config before touching anything. */
@@ -569,9 +567,7 @@ int cmd_detach(int argc, char **argv)
 	err = cli_parse(&detach_cli, argc, argv, NULL, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	/* The interface may be gone; its pins still need removing. */
 	if (ctx_resolve_attached(&ctx, "detach"))
 		return 1;
@@ -632,9 +628,7 @@ int cmd_set(int argc, char **argv)
 	err = cli_parse(&set_cli, argc, argv, NULL, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	/* Names first: a typo must not depend on whether the interface
 	 * is attached. Values are checked against the running config. */
 	if (config_check_keys(a.n - 1, a.v + 1, "set"))

@@ -58,6 +58,7 @@ int ns_enter(const char *name);
 int ns_restore(void);
 int check_name(const char *what, const char *name);
 int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface);
+void ctx_from_args(struct chimney_ctx *ctx, const struct cli_args *args);
 /* ctx_resolve() plus: chimney must be attached there. */
 int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb);
 int bpffs_ensure(void);

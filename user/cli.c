@@ -79,7 +79,7 @@ int cli_collect(const struct cli_spec *spec, struct cli_opt *out, int max)
 	return n;
 }
 
-static bool takes_arg(const struct cli_opt *o)
+bool cli_takes_arg(const struct cli_opt *o)
 {
 	return o->kind == CLI_STR || o->kind == CLI_ENUM ||
 	       o->kind == CLI_UINT || o->kind == CLI_NUM;
@@ -247,7 +247,7 @@ static int take(const struct cli_spec *spec, const struct cli_opt *o,
 {
 	int used = 0, err;
 
-	if (!takes_arg(o)) {
+	if (!cli_takes_arg(o)) {
 		if (val) {
 			cli_err(spec, "option '--%s' takes no argument", o->name);
 			return -EINVAL;
@@ -337,7 +337,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 					cli_err(spec, "unknown option '-%c'", *w);
 					return -EINVAL;
 				}
-				if (takes_arg(o)) {
+				if (cli_takes_arg(o)) {
 					ret = take(spec, o, name, w[1] ? w + 1 : NULL,
 						   next, opts);
 					break;
@@ -387,7 +387,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 
 void cli_opt_label(const struct cli_opt *o, char *buf, size_t len)
 {
-	const char *arg = takes_arg(o) ? (o->arg ? o->arg : "ARG") : NULL;
+	const char *arg = cli_takes_arg(o) ? (o->arg ? o->arg : "ARG") : NULL;
 
 	if (o->key)
 		snprintf(buf, len, "-%c, --%s%s%s%s%s", o->key, o->name,
@@ -457,7 +457,7 @@ static void usage_word(FILE *f, const struct cli_opt *o)
 			fprintf(f, "%s%s", sep, v->name);
 			sep = "|";
 		}
-	} else if (takes_arg(o)) {
+	} else if (cli_takes_arg(o)) {
 		fprintf(f, " %s%s%s%s%s", o->optional ? "[" : "",
 			o->arg ? o->arg : "ARG", o->suggest ? "|" : "",
 			o->suggest ? o->suggest : "", o->optional ? "]" : "");

@@ -129,6 +129,8 @@ int cli_collect(const struct cli_spec *spec, struct cli_opt *out, int max);
  * [--all] ..."), in malloc()ed memory; NULL past the last form.
  */
 char *cli_synopsis(const struct cli_spec *spec, int form);
+/* Whether the option's kind takes an argument (optional or not). */
+bool cli_takes_arg(const struct cli_opt *o);
 /* The words --help and the man page give an option: "-w, --watch [SECS]". */
 void cli_opt_label(const struct cli_opt *o, char *buf, size_t len);
 

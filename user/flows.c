@@ -293,9 +293,7 @@ int cmd_flows(int argc, char **argv)
 	err = cli_parse(&flows_cli, argc, argv, &fo, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	sort_by = fo.sort;
 	if (ctx_resolve_attached(&ctx, "flows"))
 		return 1;

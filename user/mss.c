@@ -245,9 +245,7 @@ int cmd_mss(int argc, char **argv)
 	err = cli_parse(&mss_cli, argc, argv, NULL, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	op = a.v[1];
 	if (!strcmp(op, "list")) {
 		if (a.n != 2) {

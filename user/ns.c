@@ -156,6 +156,14 @@ int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 			    ctx->ifname);
 }
 
+/* After cli_parse(): -n, --json and the IFACE that is the first argument. */
+void ctx_from_args(struct chimney_ctx *ctx, const struct cli_args *args)
+{
+	ctx->netns = opt_netns;
+	ctx->json = opt_json;
+	ctx->ifname = args->n ? args->v[0] : NULL;
+}
+
 /*
  * The prologue of every verb that works on an attached interface:
  * ctx_resolve(), then the instance's pins must exist (the interface need

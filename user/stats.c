@@ -132,9 +132,7 @@ int cmd_stats(int argc, char **argv)
 	err = cli_parse(&stats_cli, argc, argv, &o, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	if (ctx_resolve_attached(&ctx, "stats"))
 		return 1;
 	fd = pin_open(&ctx, PIN_COUNTERS);

@@ -259,9 +259,7 @@ int cmd_trace(int argc, char **argv)
 	err = cli_parse(&trace_cli, argc, argv, &o, &a);
 	if (err)
 		return err < 0;
-	ctx.netns = opt_netns;
-	ctx.json = opt_json;
-	ctx.ifname = a.v[0];
+	ctx_from_args(&ctx, &a);
 	st.max = o.count;
 	st.json = ctx.json;
 	if (ctx_resolve_attached(&ctx, "trace"))

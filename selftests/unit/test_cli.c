@@ -306,12 +306,6 @@ UNIT_TEST(cli_verb_starts_from_main_options)
 	ASSERT_OK(cli_parse(&top, 2, (char *[]){ "chimney", "x", NULL }, NULL, &a), "reset");
 }
 
-static bool takes_arg(const struct cli_opt *o)
-{
-	return o->kind == CLI_STR || o->kind == CLI_ENUM ||
-	       o->kind == CLI_UINT || o->kind == CLI_NUM;
-}
-
 /* The size of the field each kind stores into. */
 static size_t kind_size(enum cli_kind k)
 {
@@ -352,7 +346,7 @@ static void check_spec(const char *what, const struct cli_spec *spec, bool commo
 			    !ASSERT_TRUE(!o->key || o->key != all[j].key, "letters unique"))
 				unit_log("%s: --%s and --%s\n", what, o->name, all[j].name);
 		}
-		if (takes_arg(o) && !ASSERT_TRUE(o->arg, "argument named"))
+		if (cli_takes_arg(o) && !ASSERT_TRUE(o->arg, "argument named"))
 			unit_log("%s: --%s\n", what, o->name);
 		if (o->kind == CLI_ENUM && !ASSERT_TRUE(o->values && o->values[0].name,
 							"enum has values"))
