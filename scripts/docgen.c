@@ -527,7 +527,8 @@ static void arm_one(FILE *f, const char *verb, const struct cli_opt *all,
 	fputs("' ;;\n", f);
 }
 
-static int verb_arms(FILE *f, const char *fmt, bool (*pick)(const struct cli_opt *o))
+static int verb_arms(FILE *f, const char *fmt,
+		     bool (*pick)(const struct cli_opt *o))
 {
 	const struct arm a = { fmt, pick };
 

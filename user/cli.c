@@ -298,6 +298,11 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 		       CLI_MAX_OPTS);
 		return n;
 	}
+	/* an exec() without even argv[0]: nowhere to put the arguments */
+	if (argc < 1) {
+		cli_err(spec, "expected %s", spec->expect ? spec->expect : "a name");
+		return -EINVAL;
+	}
 	if (spec->name) {
 		opt_netns = main_netns;
 		opt_json = main_json;
@@ -574,8 +579,10 @@ void cli_help(const struct cli_spec *spec, FILE *f)
 
 void cli_json_print(struct json_object *o, bool one_line)
 {
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE |
-		(one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY)));
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY);
+
+	printf("%s\n", json_object_to_json_string_ext(o, flags));
 	json_object_put(o);
 	json_printed = true;
 }

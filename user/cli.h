@@ -111,8 +111,8 @@ struct cli_args {
  * Parse argv[1..argc-1] (argv[0] is the verb's name, or chimney's)
  * against spec: option values go into *opts (and the common ones into
  * opt_netns, opt_json and the log level), the arguments are moved to
- * argv[1..], NULL-terminated, and described by *args. Options and arguments mix in any
- * order; "--" ends the options.
+ * argv[1..], NULL-terminated, and described by *args. Options and
+ * arguments mix in any order; "--" ends the options.
  *
  * Returns 0 to go on, 1 when --help (or another CLI_ACTION) was printed
  * and the verb is done, or a negative errno after printing the one-line
