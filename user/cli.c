@@ -31,6 +31,11 @@ static bool opt_verbose;
  */
 static const char *main_netns;
 static bool main_json;
+/*
+ * --json was given, to chimney or to a verb: errors are JSON too. Never
+ * cleared, unlike opt_json, which a verb that run calls resets.
+ */
+static bool json_errors;
 /* A verb printed its JSON: an error after it is no reason for another. */
 static bool json_printed;
 
@@ -310,7 +315,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	/* --json after a bad option still makes the error JSON. */
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if ((spec->common & CLI_JSON) && !strcmp(argv[i], "--json"))
-			opt_json = true;
+			opt_json = json_errors = true;
 
 	for (i = 1; i < argc; i++) {
 		w = argv[i];
@@ -591,7 +596,7 @@ void cli_json_error(void)
 {
 	struct json_object *o;
 
-	if (json_printed || !*log_last_error())
+	if (!json_errors || json_printed || !*log_last_error())
 		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "error",

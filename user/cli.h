@@ -144,7 +144,8 @@ extern bool opt_json;
 /*
  * JSON output. Every verb prints its JSON through cli_json_print(); when
  * a verb fails under --json before printing any, main() prints the error
- * through cli_json_error() instead: {"error": the line stderr got}.
+ * through cli_json_error() instead: {"error": the line stderr got}. It
+ * prints nothing unless --json was given, to chimney or to the verb.
  */
 struct json_object;
 /* Print and release o, pretty or (one_line) as one line of a stream. */

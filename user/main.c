@@ -6,10 +6,10 @@
 #include "chimney.h"
 #include "log.h"
 
-/* Every way out: under --json, a failure that printed no JSON prints its error as JSON. */
+/* Every exit: under --json, a failure without JSON output prints its error. */
 static int finish(int ret)
 {
-	if (ret && opt_json)
+	if (ret)
 		cli_json_error();
 	return ret ? 1 : 0;
 }
