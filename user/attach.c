@@ -6,16 +6,17 @@
  * --config`.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <json-c/json.h>
 #include <xdp/libxdp.h>
 
 #include "chimney.h"
+#include "cli.h"
 #include "config.h"
 #include "instance.h"
 #include "log.h"
@@ -40,6 +41,23 @@ static bool attached_live(const struct chimney_ctx *ctx,
 	return instance_exists(ctx) && !instance_read_meta(ctx, meta) &&
 	       meta->ifindex == (__u32)ctx->ifindex &&
 	       xdp_prog_attached(ctx->ifindex, meta->xdp_prog_id, NULL);
+}
+
+/*
+ * {"attached": IFACE, "netns": NETNS}, and "updated": true for a config
+ * update. Through json-c: an interface name may hold '"' or '\\'.
+ */
+static void print_json(const struct chimney_ctx *ctx, const char *what,
+		       bool updated)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, what, json_object_new_string(ctx->ifname));
+	json_object_object_add(o, "netns", json_object_new_string(
+		ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS));
+	if (updated)
+		json_object_object_add(o, "updated", json_object_new_boolean(true));
+	cli_json_print(o, false);
 }
 
 /* Load, configure, attach and pin; all or nothing (instance.h). */
@@ -156,7 +174,9 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 					 "attach");
 		if (err)
 			return err;
-		if (!ctx->json)
+		if (ctx->json)
+			print_json(ctx, "attached", true);
+		else
 			printf("%s: already attached; config updated\n",
 			       ctx->ifname);
 		return 0;
@@ -185,8 +205,7 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 		return err;
 	csum_warn_partial(ctx, cfg);
 	if (ctx->json)
-		printf("{\"attached\":\"%s\",\"netns\":\"%s\"}\n", ctx->ifname,
-		       ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS);
+		print_json(ctx, "attached", false);
 	return 0;
 }
 
@@ -222,171 +241,145 @@ int detach_iface(struct chimney_ctx *ctx)
 		       strerror(-err));
 		ret = err;
 	}
-	if (!ret)
+	if (!ret && ctx->json)
+		print_json(ctx, "detached", false);
+	else if (!ret)
 		printf("%s: detached\n", ctx->ifname);
 	return ret;
 }
 
+struct attach_opts {
+	int mode;	/* XDP_MODE_*; 0: native, else skb */
+};
+
+static const struct cli_value attach_modes[] = {
+	{ .name = "native", .val = XDP_MODE_NATIVE },
+	{ .name = "skb", .val = XDP_MODE_SKB },
+	{ .name = "drv", .val = XDP_MODE_NATIVE, .alias = true },
+	{ .name = "generic", .val = XDP_MODE_SKB, .alias = true },
+	{}
+};
+
+/* The same names for `mode =` in a config file (run --config). */
 int attach_parse_mode(const char *s)
 {
-	if (!strcmp(s, "native") || !strcmp(s, "drv"))
-		return XDP_MODE_NATIVE;
-	if (!strcmp(s, "skb") || !strcmp(s, "generic"))
-		return XDP_MODE_SKB;
+	const struct cli_value *v;
+
+	for (v = attach_modes; v->name; v++)
+		if (!strcmp(v->name, s))
+			return v->val;
 	return -1;
 }
 
-static const char *attach_usage =
-	"Usage: chimney [-n NETNS] attach IFACE [--mode native|skb] [KEY=VALUE ...]\n"
-	"\n"
+static const struct cli_opt attach_opts[] = {
+	CLI_OPT("mode", CLI_ENUM, struct attach_opts, mode, .key = 'm',
+		.arg = "MODE", .values = attach_modes,
+		.help = "native (driver) or skb (generic) XDP; default: native, falling back to skb when the driver has no XDP support",
+		.doc = "`native` (driver) or `skb` (generic) XDP. Without it, native XDP is used when the driver has it, otherwise skb mode; `--mode native` on an interface without native XDP is an error."),
+	{}
+};
+
+const struct cli_spec attach_cli = {
+	.name = "attach",
+	.forms = (const char *const[]){ "IFACE [KEY=VALUE ...]", NULL },
+	.min_args = 1,
+	.max_args = -1,
+	.about =
 	"Load the XDP ingress and TC egress programs on IFACE, configure them and\n"
 	"pin their maps under " CHIMNEY_PIN_ROOT "/<netns>/IFACE/. All or nothing:\n"
-	"after a failure nothing stays attached. Attaching again updates the config.\n"
-	"\n"
-	"  -m, --mode MODE   native (driver) or skb (generic) XDP; default: native,\n"
-	"                    falling back to skb when the driver has no XDP support\n"
-	"  -n, --netns NS    the named network namespace (as in `ip -n`)\n"
-	"      --json        machine-readable result\n"
-	"  -h, --help        this help\n\n";
+	"after a failure nothing stays attached. Attaching again updates the config.\n",
+	.opts = attach_opts,
+	.common = CLI_COMMON,
+	.json_help = "the result as JSON",
+	.more_help = config_print_keys,
+};
 
 int cmd_attach(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
+	struct chimney_ctx ctx = {};
+	struct attach_opts o = {};
 	struct chimney_config cfg;
-	int c, mode = 0;
+	struct cli_args a;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "m:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			mode = attach_parse_mode(optarg);
-			if (mode < 0) {
-				pr_err("attach: unknown mode '%s' (native or skb)\n",
-				       optarg);
-				return 1;
-			}
-			break;
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'h':
-			fputs(attach_usage, stdout);
-			config_print_keys();
-			return 0;
-		default:
-			return bad_option("attach", argv);
-		}
-	}
-	if (optind >= argc) {
-		pr_err("attach: missing IFACE\n");
-		fputs(attach_usage, stderr);
-		return 1;
-	}
-	ctx.ifname = argv[optind++];
+	err = cli_parse(&attach_cli, argc, argv, &o, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
 
 	/* Validate config before touching anything. */
 	config_defaults(&cfg);
-	if (config_apply_kv(&cfg, argc - optind, argv + optind, "attach"))
+	if (config_apply_kv(&cfg, a.n - 1, a.v + 1, "attach"))
 		return 1;
 	if (ctx_resolve(&ctx, "attach", true))
 		return 1;
 	/* Attached already, the keys change the running config, as with
 	 * `set`: keys not given keep their values. */
-	return attach_config(&ctx, mode, &cfg, argc - optind, argv + optind) ?
-		1 : 0;
+	return attach_config(&ctx, o.mode, &cfg, a.n - 1, a.v + 1) ? 1 : 0;
 }
 
-static const char *detach_usage =
-	"Usage: chimney [-n NETNS] detach IFACE\n"
-	"\n"
+const struct cli_spec detach_cli = {
+	.name = "detach",
+	.forms = (const char *const[]){ "IFACE", NULL },
+	.min_args = 1,
+	.max_args = 1,
+	.about =
 	"Remove chimney's XDP and TC programs from IFACE and delete its pins.\n"
 	"Leaves no trace: no filter, no XDP program, no qdisc chimney created,\n"
-	"no pin directory.\n\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"  -h, --help        this help\n";
+	"no pin directory.\n",
+	.common = CLI_COMMON,
+	.json_help = "the result as JSON",
+};
 
 int cmd_detach(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns };
-	int c;
+	struct chimney_ctx ctx = {};
+	struct cli_args a;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'h':
-			fputs(detach_usage, stdout);
-			return 0;
-		default:
-			return bad_option("detach", argv);
-		}
-	}
-	if (ctx_one_iface(&ctx, argc, argv, "detach", detach_usage))
-		return 1;
+	err = cli_parse(&detach_cli, argc, argv, NULL, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
 	/* The interface may be gone; its pins still need removing. */
 	if (ctx_resolve_attached(&ctx, "detach"))
 		return 1;
 	return detach_iface(&ctx) ? 1 : 0;
 }
 
-static const char *set_usage =
-	"Usage: chimney [-n NETNS] set IFACE KEY=VALUE [KEY=VALUE ...]\n"
-	"\n"
+const struct cli_spec set_cli = {
+	.name = "set",
+	.forms = (const char *const[]){ "IFACE KEY=VALUE [KEY=VALUE ...]", NULL },
+	.min_args = 2,
+	.max_args = -1,
+	.expect = "IFACE and at least one KEY=VALUE",
+	.about =
 	"Change the config of an attached interface live (a map update, no\n"
-	"reload). All or nothing: one bad KEY=VALUE and nothing changes.\n\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"  -h, --help        this help and the list of keys\n\n";
+	"reload). All or nothing: one bad KEY=VALUE and nothing changes.\n",
+	.common = CLI_COMMON,
+	.json_help = "the result as JSON",
+	.more_help = config_print_keys,
+};
 
 int cmd_set(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns };
-	int c;
+	struct chimney_ctx ctx = {};
+	struct cli_args a;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'h':
-			fputs(set_usage, stdout);
-			config_print_keys();
-			return 0;
-		default:
-			return bad_option("set", argv);
-		}
-	}
-	if (argc - optind < 2) {
-		pr_err("set: expected IFACE and at least one KEY=VALUE\n");
-		fputs(set_usage, stderr);
-		return 1;
-	}
-	ctx.ifname = argv[optind++];
+	err = cli_parse(&set_cli, argc, argv, NULL, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
 	/* Names first: a typo must not depend on whether the interface
 	 * is attached. Values are checked against the running config. */
-	if (config_check_keys(argc - optind, argv + optind, "set"))
+	if (config_check_keys(a.n - 1, a.v + 1, "set"))
 		return 1;
 	if (ctx_resolve_attached(&ctx, "set"))
 		return 1;
-	return config_update_kv(&ctx, argc - optind, argv + optind,
-				"set") ? 1 : 0;
+	if (config_update_kv(&ctx, a.n - 1, a.v + 1, "set"))
+		return 1;
+	if (ctx.json)
+		print_json(&ctx, "set", false);
+	return 0;
 }

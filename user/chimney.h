@@ -12,6 +12,8 @@
 #include <chimney/counters.h>
 #include <chimney/maps.h>
 
+#include "cli.h"
+
 #define CHIMNEY_PIN_ROOT	"/sys/fs/bpf/chimney"
 #define CHIMNEY_DEFAULT_NS	"default"
 
@@ -60,9 +62,7 @@ int ns_enter(const char *name);
 int ns_restore(void);
 int check_name(const char *what, const char *name);
 int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface);
-/* Take the single IFACE argument at argv[optind]. */
-int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
-		  const char *verb, const char *usage);
+void ctx_from_args(struct chimney_ctx *ctx, const struct cli_args *args);
 /* ctx_resolve() plus: chimney must be attached there. */
 int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb);
 int bpffs_ensure(void);
@@ -103,10 +103,17 @@ int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir);
 
 /* steer.c */
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
-/* Write cfg and its derived maps; old is the running config or NULL. */
+/*
+ * Write cfg and its derived maps; old is the running config or NULL.
+ * Prints nothing: the caller reports the error, with its context;
+ * config_commit_step() also gives the map or table that failed.
+ */
 int config_commit(const struct chimney_maps *m,
 		  const struct chimney_config *old,
 		  const struct chimney_config *cfg);
+int config_commit_step(const struct chimney_maps *m,
+		       const struct chimney_config *old,
+		       const struct chimney_config *cfg, const char **failed);
 /*
  * CPUs in the cpumap that the config map no longer lists, and that no
  * active flow uses (busy[cpu] set; NULL: none is), are removed from it.
@@ -154,15 +161,6 @@ int detach_iface(struct chimney_ctx *ctx);
 void csum_warn_partial(const struct chimney_ctx *ctx,
 		       const struct chimney_config *cfg);
 
-/* verbs */
-int cmd_attach(int argc, char **argv);
-int cmd_detach(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_set(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_hash(int argc, char **argv);
-int cmd_mss(int argc, char **argv);
-
 /*
  * mss.c: add (rule) or delete (rule NULL) the prefix rule whose LPM key
  * (struct chimney_mss_key4 or key6, by family 4 or 6) is key, and
@@ -175,27 +173,43 @@ int mss_rule_update(const struct chimney_ctx *ctx, int family, const void *key,
 struct json_object;
 void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);
 void pmtu_stats_text(const struct chimney_ctx *ctx);
-int cmd_run(int argc, char **argv);
+
+/*
+ * The verbs, each in the file of its name (attach.c also has detach and
+ * set); argv[0] is the verb's name.
+ */
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+int cmd_mss(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 /* version.c: `chimney --version`, called from main's option parsing. */
 int cmd_version(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
+/* Their options and arguments (cli.h), next to each. */
+extern const struct cli_spec attach_cli, detach_cli, set_cli, status_cli,
+	stats_cli, hash_cli, mss_cli, flows_cli, run_cli, trace_cli, demo_cli,
+	version_cli;
 
 /* verbs.c: the one table of verbs, in `chimney --help` order. */
 struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	const struct cli_spec *cli;
 	const char *summary;
 };
 extern const struct verb verbs[];
 extern const size_t nverbs;
 
-/* One-line error for a bad flag; returns the exit code (1). */
-int bad_option(const char *verb, char **argv);
-
-/* Options that every verb accepts, parsed in main and in each verb. */
-extern const char *opt_netns;
-extern bool opt_json;
+/* verbs.c: chimney's own options, before the verb. */
+struct main_opts {
+	bool version;
+};
+extern const struct cli_spec main_cli;
 
 #endif

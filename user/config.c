@@ -854,13 +854,13 @@ struct json_object *config_to_json(const struct chimney_config *cfg)
 	return o;
 }
 
-void config_print_keys(void)
+void config_print_keys(FILE *f)
 {
 	size_t i;
 
-	printf("Config keys (KEY=VALUE; the same in attach, set and the config file):\n");
+	fprintf(f, "Config keys (KEY=VALUE; the same in attach, set and the config file):\n");
 	for (i = 0; i < config_nkeys; i++)
-		printf("  %-20s %s\n  %-20s   %s; default %s\n",
+		fprintf(f, "  %-20s %s\n  %-20s   %s; default %s\n",
 		       config_keys[i].name, config_keys[i].help, "",
 		       config_keys[i].type, config_keys[i].def);
 }

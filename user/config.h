@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <chimney/config.h>
 
 struct json_object;
@@ -61,6 +62,6 @@ int config_apply_lines(struct chimney_config *cfg,
 		       const char *file);
 void config_print(const struct chimney_config *cfg, const char *indent);
 struct json_object *config_to_json(const struct chimney_config *cfg);
-void config_print_keys(void);
+void config_print_keys(FILE *f);
 
 #endif

@@ -11,6 +11,28 @@
 #include "chimney.h"
 #include "log.h"
 
+struct demo_opts {
+	bool list;
+};
+
+static const struct cli_opt demo_opts[] = {
+	CLI_OPT("list", CLI_FLAG, struct demo_opts, list,
+		.help = "name the scenes"),
+	{}
+};
+
+/* No -n, -v or --json: the lab makes its own namespaces, and prints text. */
+const struct cli_spec demo_cli = {
+	.name = "demo",
+	.forms = (const char *const[]){ "[SCENE...]", NULL },
+	.min_args = 0,
+	.max_args = -1,
+	.about =
+	"Build a namespace lab, show each field failure and its fix,\n"
+	"and tear the lab down. `chimney demo --list` names the scenes.\n",
+	.opts = demo_opts,
+};
+
 /*
  * demo: the lab is a shell script (namespaces, iperf3, nft) next to the
  * binary of a build tree (build/../deploy), or named by $CHIMNEY_DEMO.
@@ -19,14 +41,14 @@ int cmd_demo(int argc, char **argv)
 {
 	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32];
 	const char *env = getenv("CHIMNEY_DEMO");
+	struct demo_opts o = {};
+	struct cli_args a;
 	ssize_t n;
+	int err;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("Usage: chimney demo [SCENE...]\n\n"
-		       "Build a namespace lab, show each field failure and its fix,\n"
-		       "and tear the lab down. `chimney demo --list` names the scenes.\n");
-		return 0;
-	}
+	err = cli_parse(&demo_cli, argc, argv, &o, &a);
+	if (err)
+		return err < 0;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		n = 0;
@@ -44,8 +66,11 @@ int cmd_demo(int argc, char **argv)
 		       path);
 		return 1;
 	}
-	if (argc > 1 && !strcmp(argv[1], "--list"))
+	/* the scenes are in the script's usage line */
+	if (o.list) {
 		argv[1] = "--help";
+		argv[2] = NULL;
+	}
 	/* the script runs this very binary */
 	if (n > 0)
 		setenv("CHIMNEY", self[0] ? self : "chimney", 0);

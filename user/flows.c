@@ -6,7 +6,6 @@
  * steered to. Read with batched lookups; the table stays live meanwhile.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,91 +378,72 @@ static void flows_json(const struct chimney_ctx *ctx,
 	fputs("\n  ]\n}\n", stdout);
 }
 
-static const char *flows_usage =
-	"Usage: chimney [-n NETNS] flows IFACE [--json] [--sort bytes|packets|age|idle]\n"
-	"                                      [--limit N]\n"
-	"\n"
+struct flows_opts {
+	int sort;		/* enum flows_sort */
+	unsigned long limit;	/* 0: all */
+};
+
+static const struct cli_value flows_sorts[] = {
+	{ .name = "bytes", .val = SORT_BYTES },
+	{ .name = "packets", .val = SORT_PACKETS },
+	{ .name = "age", .val = SORT_AGE },
+	{ .name = "idle", .val = SORT_IDLE },
+	{}
+};
+
+static const struct cli_opt flows_opts[] = {
+	CLI_OPT("sort", CLI_ENUM, struct flows_opts, sort, .key = 's',
+		.arg = "KEY", .values = flows_sorts,
+		.help = "bytes (default), packets, age or idle; largest first",
+		.doc = "`bytes` (default), `packets`, `age` or `idle`, largest first."),
+	CLI_OPT("limit", CLI_UINT, struct flows_opts, limit, .key = 'l',
+		.arg = "N", .help = "at most N flows (default: all)"),
+	{}
+};
+
+const struct cli_spec flows_cli = {
+	.name = "flows",
+	.forms = (const char *const[]){ "IFACE", NULL },
+	.min_args = 1,
+	.max_args = 1,
+	.about =
 	"List IFACE's flow table (flow=on): each flow from its initiator, with its\n"
 	"state, age, idle time, packets and bytes (initiator/responder), and the\n"
 	"CPU it is steered to (local: received without steering; -: nothing\n"
-	"received yet). A summary line gives occupancy, expiries and evictions.\n\n"
-	"  -s, --sort KEY    bytes (default), packets, age or idle; largest first\n"
-	"  -l, --limit N     at most N flows (default: all)\n"
-	"      --json        one JSON object with the summary and a flows array\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"  -h, --help        this help\n";
+	"received yet). A summary line gives occupancy, expiries and evictions.\n",
+	.opts = flows_opts,
+	.common = CLI_COMMON,
+	.json_help = "one JSON object with the summary and a flows array",
+};
 
 int cmd_flows(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "sort", required_argument, NULL, 's' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
+	struct chimney_ctx ctx = {};
+	struct flows_opts fo = { .sort = SORT_BYTES };
 	struct flows_list l = {};
 	struct flow_row row;
 	struct chimney_flow_stats st = {};
 	struct chimney_maps m;
 	struct flow_query *q;
+	struct cli_args a;
 	__u64 entries, ev;
 	__u32 size;
-	unsigned long limit = 0;
 	size_t i, shown;
-	char *end;
-	int c, err, ret = 1;
+	int err, ret = 1;
 
-	sort_by = SORT_BYTES;
-	while ((c = getopt_long(argc, argv, "s:l:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (!strcmp(optarg, "bytes"))
-				sort_by = SORT_BYTES;
-			else if (!strcmp(optarg, "packets"))
-				sort_by = SORT_PACKETS;
-			else if (!strcmp(optarg, "age"))
-				sort_by = SORT_AGE;
-			else if (!strcmp(optarg, "idle"))
-				sort_by = SORT_IDLE;
-			else {
-				pr_err("flows: unknown sort key '%s' (bytes, packets, age or idle)\n",
-				       optarg);
-				return 1;
-			}
-			break;
-		case 'l':
-			errno = 0;
-			limit = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || *optarg == '-') {
-				pr_err("flows: --limit takes a count\n");
-				return 1;
-			}
-			break;
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'h':
-			fputs(flows_usage, stdout);
-			return 0;
-		default:
-			return bad_option("flows", argv);
-		}
-	}
-	if (ctx_one_iface(&ctx, argc, argv, "flows", flows_usage) ||
-	    ctx_resolve_attached(&ctx, "flows"))
+	err = cli_parse(&flows_cli, argc, argv, &fo, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
+	sort_by = fo.sort;
+	if (ctx_resolve_attached(&ctx, "flows"))
 		return 1;
 	if (maps_open_pinned(&ctx, &m))
 		return 1;
 	q = flow_query_open(ctx.pin_dir);
 
 	l.now = sort_now = mono_ns();
-	l.limit = limit;
+	l.limit = fo.limit;
 	err = flow_walk(m.flows, 8192, collect, &l);
 	if (err) {
 		pr_err("flows: reading the flow table failed: %s\n",

@@ -5,7 +5,6 @@
  * an attached interface, the CPU the live table picks.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +16,6 @@
 #include "chimney.h"
 #include "config.h"
 #include "log.h"
-
-static const char *hash_usage =
-	"Usage: chimney [-n NETNS] hash [--key HEX] [--symmetric] [--table-size N]\n"
-	"                             [--dev IFACE] [--json] SRC DST [SPORT DPORT]\n"
-	"\n"
-	"Compute the Toeplitz RSS hash of a flow exactly as chimney's XDP program\n"
-	"does: the 4-tuple when ports are given (TCP/UDP), else the 2-tuple (other\n"
-	"IP, fragments). Prints the hash, the indirection-table index and, with\n"
-	"--dev, the CPU that interface's live table selects.\n\n"
-	"  -k, --key HEX        40-byte key (80 hex digits); default: the live key\n"
-	"                       with --dev, else the Microsoft default key\n"
-	"  -s, --symmetric      order the endpoints first, as hash=symmetric does\n"
-	"  -t, --table-size N   indirection table size (default: live, or 128)\n"
-	"  -d, --dev IFACE      use IFACE's live config and table (with -n NETNS)\n"
-	"      --json           JSON output\n"
-	"  -h, --help           this help\n";
 
 static int parse_addr(const char *s, __u8 *out, int *family)
 {
@@ -60,76 +43,82 @@ static int parse_port(const char *s, __be16 *out)
 	return 0;
 }
 
+struct hash_opts {
+	const char *key, *table_size, *dev;
+	bool symmetric;
+};
+
+static const struct cli_opt hash_opts[] = {
+	CLI_OPT("key", CLI_STR, struct hash_opts, key, .key = 'k',
+		.arg = "HEX",
+		.help = "40-byte key (80 hex digits); default: the live key with --dev, else the Microsoft default key",
+		.doc = "The 40-byte key, as 80 hex digits; default: the live key with `--dev`, else the Microsoft key NICs use."),
+	CLI_OPT("symmetric", CLI_FLAG, struct hash_opts, symmetric, .key = 's',
+		.help = "order the endpoints first, as hash=symmetric does",
+		.doc = "Order the endpoints first, as `hash=symmetric` does."),
+	CLI_OPT("table-size", CLI_STR, struct hash_opts, table_size,
+		.key = 't', .arg = "N",
+		.help = "indirection table size (default: live, or 128)",
+		.doc = "The indirection table size (default: the live one, or 128)."),
+	CLI_OPT("dev", CLI_STR, struct hash_opts, dev, .key = 'd',
+		.arg = "IFACE", .complete = CLI_COMP_IFACE,
+		.help = "use IFACE's live config and table (with -n NETNS)",
+		.doc = "Use the live configuration and table of IFACE (in NETNS with `-n`)."),
+	{}
+};
+
+const struct cli_spec hash_cli = {
+	.name = "hash",
+	.forms = (const char *const[]){ "SRC DST [SPORT DPORT]", NULL },
+	.min_args = 2,
+	.max_args = 4,
+	.about =
+	"Compute the Toeplitz RSS hash of a flow exactly as chimney's XDP program\n"
+	"does: the 4-tuple when ports are given (TCP/UDP), else the 2-tuple (other\n"
+	"IP, fragments). Prints the hash, the indirection-table index and, with\n"
+	"--dev, the CPU that interface's live table selects.\n",
+	.opts = hash_opts,
+	.common = CLI_COMMON,
+	.netns_help = "the namespace of --dev",
+	.json_help = "JSON output",
+};
+
 int cmd_hash(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "symmetric", no_argument, NULL, 's' },
-		{ "table-size", required_argument, NULL, 't' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns };
-	const char *key = NULL, *tsize = NULL;
+	struct chimney_ctx ctx = {};
+	struct hash_opts o = {};
 	struct chimney_config cfg, live;
 	struct chimney_rss_table *t;
 	struct chimney_tuple tup = {};
 	__u8 sa[16] = {}, da[16] = {};
 	__be16 sp = 0, dp = 0;
-	bool sym = false, json = opt_json, have_cpu = false, differs = false;
-	int c, fa, fb, ret = 1;
+	bool have_cpu = false, differs = false;
+	int fa, fb, err, ret = 1;
 	__u32 hash, idx, cpu = 0;
 	char kv[160], *kvp[2];
+	struct cli_args a;
 	int nkv = 0;
 
-	while ((c = getopt_long(argc, argv, "k:st:d:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key = optarg;
-			break;
-		case 's':
-			sym = true;
-			break;
-		case 't':
-			tsize = optarg;
-			break;
-		case 'd':
-			ctx.ifname = optarg;
-			break;
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(hash_usage, stdout);
-			return 0;
-		default:
-			return bad_option("hash", argv);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2 && argc != 4) {
-		pr_err("hash: expected SRC DST [SPORT DPORT]\n");
-		fputs(hash_usage, stderr);
+	err = cli_parse(&hash_cli, argc, argv, &o, &a);
+	if (err)
+		return err < 0;
+	ctx.netns = opt_netns;
+	ctx.ifname = o.dev;
+	if (a.n == 3) {
+		pr_err("hash: expected SRC DST [SPORT DPORT]: both ports or none (see `chimney hash --help`)\n");
 		return 1;
 	}
-	if (parse_addr(argv[0], sa, &fa) || parse_addr(argv[1], da, &fb)) {
+	if (parse_addr(a.v[0], sa, &fa) || parse_addr(a.v[1], da, &fb)) {
 		pr_err("hash: '%s' or '%s' is not an IPv4 or IPv6 address\n",
-		       argv[0], argv[1]);
+		       a.v[0], a.v[1]);
 		return 1;
 	}
 	if (fa != fb) {
 		pr_err("hash: SRC and DST must both be IPv4 or both IPv6\n");
 		return 1;
 	}
-	if (argc == 4) {
-		if (parse_port(argv[2], &sp) || parse_port(argv[3], &dp)) {
+	if (a.n == 4) {
+		if (parse_port(a.v[2], &sp) || parse_port(a.v[3], &dp)) {
 			pr_err("hash: ports must be 0-65535\n");
 			return 1;
 		}
@@ -147,17 +136,17 @@ int cmd_hash(int argc, char **argv)
 	}
 	live = cfg;
 	/* Overrides go through the config table's own validation. */
-	if (key) {
-		snprintf(kv, sizeof(kv), "rss.key=%s", key);
+	if (o.key) {
+		snprintf(kv, sizeof(kv), "rss.key=%s", o.key);
 		kvp[nkv++] = strdup(kv);
 	}
-	if (tsize) {
-		snprintf(kv, sizeof(kv), "rss.table_size=%s", tsize);
+	if (o.table_size) {
+		snprintf(kv, sizeof(kv), "rss.table_size=%s", o.table_size);
 		kvp[nkv++] = strdup(kv);
 	}
 	if (config_apply_kv(&cfg, nkv, kvp, "hash"))
 		goto out;
-	if (sym)
+	if (o.symmetric)
 		cfg.hash_mode = CHIMNEY_HASH_SYMMETRIC;
 	/* The live table answers only for the hash the program computes:
 	 * with other key, size or mode, its entry at idx means nothing. */
@@ -176,7 +165,7 @@ int cmd_hash(int argc, char **argv)
 	memcpy(tup.daddr, da, fa == 4 ? 4 : 16);
 	tup.sport = sp;
 	tup.dport = dp;
-	hash = toeplitz_hash_tuple(t, &tup, argc == 4,
+	hash = toeplitz_hash_tuple(t, &tup, a.n == 4,
 				   cfg.hash_mode == CHIMNEY_HASH_SYMMETRIC);
 	free(t);
 	idx = hash & (cfg.indir_size - 1);
@@ -189,24 +178,23 @@ int cmd_hash(int argc, char **argv)
 			close(fd);
 		}
 	}
-	if (json) {
-		struct json_object *o = json_object_new_object();
+	if (opt_json) {
+		struct json_object *j = json_object_new_object();
 		char hex[16];
 
 		snprintf(hex, sizeof(hex), "0x%08x", hash);
-		json_object_object_add(o, "hash", json_object_new_string(hex));
-		json_object_object_add(o, "tuple", json_object_new_int(argc == 4 ? 4 : 2));
-		json_object_object_add(o, "symmetric", json_object_new_boolean(
+		json_object_object_add(j, "hash", json_object_new_string(hex));
+		json_object_object_add(j, "tuple", json_object_new_int(a.n == 4 ? 4 : 2));
+		json_object_object_add(j, "symmetric", json_object_new_boolean(
 			cfg.hash_mode == CHIMNEY_HASH_SYMMETRIC));
-		json_object_object_add(o, "index", json_object_new_int64(idx));
-		json_object_object_add(o, "table_size", json_object_new_int64(cfg.indir_size));
+		json_object_object_add(j, "index", json_object_new_int64(idx));
+		json_object_object_add(j, "table_size", json_object_new_int64(cfg.indir_size));
 		if (ctx.ifname)
-			json_object_object_add(o, "cpu", have_cpu ?
+			json_object_object_add(j, "cpu", have_cpu ?
 				json_object_new_int64(cpu) : NULL);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-		json_object_put(o);
+		cli_json_print(j, false);
 	} else {
-		printf("hash    0x%08x (%d-tuple%s)\n", hash, argc == 4 ? 4 : 2,
+		printf("hash    0x%08x (%d-tuple%s)\n", hash, a.n == 4 ? 4 : 2,
 		       cfg.hash_mode == CHIMNEY_HASH_SYMMETRIC ? ", symmetric" : "");
 		printf("index   %u of %u\n", idx, cfg.indir_size);
 		if (ctx.ifname) {

@@ -10,7 +10,6 @@
  * covers. Changes are map updates: live, no re-attach.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,24 @@
 #include "chimney.h"
 #include "log.h"
 
-static const char *mss_usage =
-	"Usage: chimney [-n NETNS] mss IFACE add PREFIX mtu N | mss N\n"
-	"       chimney [-n NETNS] mss IFACE del PREFIX\n"
-	"       chimney [-n NETNS] mss IFACE list [--json]\n"
-	"\n"
+const struct cli_spec mss_cli = {
+	.name = "mss",
+	.forms = (const char *const[]){ "IFACE list", "IFACE add PREFIX mtu N | mss N",
+					"IFACE del PREFIX", NULL },
+	.min_args = 2,
+	.max_args = 5,
+	.expect = "IFACE and add, del or list",
+	.about =
 	"Per-destination MSS clamp rules of an attached interface. A rule covers\n"
 	"every connection whose SYN is sent to an address in PREFIX (IPv4 or\n"
 	"IPv6, e.g. 10.8.0.0/16, 2001:db8::/32, or one address): that SYN and its\n"
 	"SYN-ACK are clamped, in the directions mss.dir= allows. The longest\n"
 	"matching prefix wins, and a matching rule replaces the interface's own\n"
 	"mss=/mtu= rule. `mtu N` clamps to N - 40 (IPv4) or N - 60 (IPv6).\n"
-	"Changes apply at once, without re-attaching.\n"
-	"\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"      --json        list as a JSON array\n"
-	"  -h, --help        this help\n";
+	"Changes apply at once, without re-attaching.\n",
+	.common = CLI_COMMON,
+	.json_help = "list as a JSON array",
+};
 
 struct prefix {
 	int family;		/* 4 or 6 */
@@ -274,9 +275,7 @@ static int rules_list(int fd4, int fd6, bool json)
 		}
 	}
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(arr,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
+		cli_json_print(arr, false);
 	} else if (!n) {
 		printf("(no prefix rules)\n");
 	}
@@ -285,59 +284,34 @@ static int rules_list(int fd4, int fd6, bool json)
 
 int cmd_mss(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
+	struct chimney_ctx ctx = {};
 	struct chimney_mss_rule rule;
 	struct chimney_mss_key4 k4 = {};
 	struct chimney_mss_key6 k6 = {};
 	const char *op, *pfx_s = "";
 	struct prefix pfx = {};
-	int c, fd4, fd6, err, ret;
+	struct cli_args a;
+	int fd4 = -1, fd6 = -1, err, ret;
 	void *key;
 
 	/* Options anywhere: `mss eth0 list --json` reads naturally. */
-	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'h':
-			fputs(mss_usage, stdout);
-			return 0;
-		default:
-			fputs(mss_usage, stderr);
-			return 1;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 2) {
-		pr_err("mss: expected IFACE and add, del or list\n");
-		fputs(mss_usage, stderr);
-		return 1;
-	}
-	ctx.ifname = argv[0];
-	op = argv[1];
+	err = cli_parse(&mss_cli, argc, argv, NULL, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
+	op = a.v[1];
 	if (!strcmp(op, "list")) {
-		if (argc != 2) {
+		if (a.n != 2) {
 			pr_err("mss: list takes no arguments\n");
 			return 1;
 		}
 	} else if (!strcmp(op, "add")) {
-		if (argc != 5) {
+		if (a.n != 5) {
 			pr_err("mss: expected add PREFIX mtu N, or add PREFIX mss N\n");
 			return 1;
 		}
 	} else if (!strcmp(op, "del")) {
-		if (argc != 3) {
+		if (a.n != 3) {
 			pr_err("mss: expected del PREFIX\n");
 			return 1;
 		}
@@ -345,8 +319,8 @@ int cmd_mss(int argc, char **argv)
 		pr_err("mss: unknown operation '%s' (add, del or list)\n", op);
 		return 1;
 	}
-	if (argc > 2) {
-		pfx_s = argv[2];
+	if (a.n > 2) {
+		pfx_s = a.v[2];
 		err = parse_prefix(pfx_s, &pfx);
 		if (err == -EDOM) {
 			pr_err("mss: '%s' has bits set past its prefix length\n",
@@ -358,7 +332,7 @@ int cmd_mss(int argc, char **argv)
 			return 1;
 		}
 		if (!strcmp(op, "add") &&
-		    parse_value(argv[3], argv[4], pfx.family, &rule))
+		    parse_value(a.v[3], a.v[4], pfx.family, &rule))
 			return 1;
 	}
 

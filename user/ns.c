@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -157,23 +156,20 @@ int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 			    ctx->ifname);
 }
 
-/*
- * The prologue of every verb that works on an attached interface: the
- * one IFACE argument, then ctx_resolve(), then the instance's pins must
- * exist. Prints the one-line error and returns non-zero on failure.
- */
-int ctx_one_iface(struct chimney_ctx *ctx, int argc, char **argv,
-		  const char *verb, const char *usage)
+/* After cli_parse(): -n, --json and the IFACE that is the first argument. */
+void ctx_from_args(struct chimney_ctx *ctx, const struct cli_args *args)
 {
-	if (optind != argc - 1) {
-		pr_err("%s: expected exactly one IFACE\n", verb);
-		fputs(usage, stderr);
-		return -EINVAL;
-	}
-	ctx->ifname = argv[optind];
-	return 0;
+	ctx->netns = opt_netns;
+	ctx->json = opt_json;
+	ctx->ifname = args->n ? args->v[0] : NULL;
 }
 
+/*
+ * The prologue of every verb that works on an attached interface:
+ * ctx_resolve(), then the instance's pins must exist (the interface need
+ * not: detach cleans the pins of one that is gone). Prints the one-line
+ * error and returns non-zero on failure.
+ */
 int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb)
 {
 	int err = ctx_resolve(ctx, verb, false);

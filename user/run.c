@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,10 +571,27 @@ static int run_once(struct run_state *rs, const struct run_opts *o)
 	return ret;
 }
 
-static const char *run_usage =
-	"Usage: chimney [-n NETNS] run [--config FILE [--check]] [--metrics ADDR:PORT|off]\n"
-	"                             [--once [--json]]\n"
-	"\n"
+static const struct cli_opt run_cli_opts[] = {
+	CLI_OPT("config", CLI_STR, struct run_opts, config, .key = 'c',
+		.arg = "FILE", .complete = CLI_COMP_FILE,
+		.help = "attach the interfaces FILE names, with their keys (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE, the keys of attach/set, plus mode = native|skb), and serve those; a bad file attaches nothing",
+		.doc = "Attach the interfaces FILE names, with their keys, and serve those. The file is INI: sections [IFACE] or [NETNS/IFACE] of KEY = VALUE lines, with the keys of `attach` and `set` plus `mode = native|skb`. The whole file is checked first; a bad one attaches nothing, and the error gives FILE:LINE."),
+	CLI_OPT("metrics", CLI_STR, struct run_opts, metrics, .key = 'm',
+		.arg = "ADDR:PORT", .suggest = "off",
+		.help = "listen on ADDR:PORT, [ADDR6]:PORT or PORT for GET /metrics; default 127.0.0.1:9477 (loopback); off: no listener",
+		.doc = "Listen on ADDR:PORT, [ADDR6]:PORT or PORT for `GET /metrics`; default 127.0.0.1:9477 (loopback); `off`: no listener. Every counter is exported as `chimney_`NAME`_total` with its help text, labelled `netns` and `ifname`."),
+	CLI_OPT("check", CLI_FLAG, struct run_opts, check,
+		.help = "with --config: check FILE, attach nothing, exit"),
+	CLI_OPT("once", CLI_FLAG, struct run_opts, once,
+		.help = "sweep every instance once, print what happened, exit"),
+	{}
+};
+
+const struct cli_spec run_cli = {
+	.name = "run",
+	.min_args = 0,
+	.max_args = 0,
+	.about =
 	"The daemon: expires stale flows from every instance's flow table by\n"
 	"state-specific idle timeouts (flow.timeout.*), counts expiries by reason\n"
 	"and LRU evictions, warns when a table is full (above 90%, or evicting),\n"
@@ -585,76 +601,32 @@ static const char *run_usage =
 	"counts survive `kill -9`, and a restart carries on.\n"
 	"\n"
 	"Without --config it adopts every instance pinned under " CHIMNEY_PIN_ROOT ",\n"
-	"in every namespace, as they come and go.\n"
-	"\n"
-	"  -c, --config FILE     attach the interfaces FILE names, with their keys\n"
-	"                        (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE,\n"
-	"                        the keys of attach/set, plus mode = native|skb), and\n"
-	"                        serve those; a bad file attaches nothing\n"
-	"  -m, --metrics ADDR    listen on ADDR:PORT, [ADDR6]:PORT or PORT for\n"
-	"                        GET /metrics; default 127.0.0.1:9477 (loopback);\n"
-	"                        off: no listener\n"
-	"      --check           with --config: check FILE, attach nothing, exit\n"
-	"      --once            sweep every instance once, print what happened, exit\n"
-	"      --json            with --once: JSON\n"
-	"  -n, --netns NS        only instances in NS; the metrics listener is in NS\n"
-	"  -h, --help            this help\n";
+	"in every namespace, as they come and go.\n",
+	.opts = run_cli_opts,
+	.common = CLI_COMMON,
+	.netns_help = "only instances in NETNS; the metrics listener is in NETNS",
+	.json_help = "with --once: JSON",
+};
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "check", no_argument, NULL, 'C' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct run_opts o = { .netns = opt_netns, .json = opt_json,
-			      .metrics = "127.0.0.1:9477" };
+	struct run_opts o = { .metrics = "127.0.0.1:9477" };
 	struct run_state rs = { .lock = PTHREAD_MUTEX_INITIALIZER,
 				.interval = 1.0 };
 	struct metrics_server *ms = NULL;
 	struct sweep_result *r = NULL;
 	struct run_inst *ri;
+	struct cli_args a;
 	__u64 next_scan = 0;
 	double iv;
-	int c, ret = 1;
+	int ret = 1;
 
-	while ((c = getopt_long(argc, argv, "c:m:n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o.config = optarg;
-			break;
-		case 'm':
-			o.metrics = optarg;
-			break;
-		case 'o':
-			o.once = true;
-			break;
-		case 'C':
-			o.check = true;
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'n':
-			o.netns = optarg;
-			break;
-		case 'h':
-			fputs(run_usage, stdout);
-			return 0;
-		default:
-			return bad_option("run", argv);
-		}
-	}
-	if (optind != argc) {
-		pr_err("run: unexpected argument '%s'\n", argv[optind]);
-		fputs(run_usage, stderr);
-		return 1;
-	}
+	ret = cli_parse(&run_cli, argc, argv, &o, &a);
+	if (ret)
+		return ret < 0;
+	ret = 1;
+	o.netns = opt_netns;
+	o.json = opt_json;
 	if (require_root("run") || bpffs_ensure())
 		return 1;
 	if (o.netns) {

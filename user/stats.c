@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* stats: the counters, summed over CPUs or per CPU, as text or JSON. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +40,7 @@ static void print_json(const struct chimney_ctx *ctx, const __u64 *sums,
 		}
 	}
 	pmtu_stats_json(ctx, o);	/* MSS clamping: path MTUs ICMP reported */
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-	json_object_put(o);
+	cli_json_print(o, false);
 }
 
 static void print_text(const __u64 *sums, const __u64 *prev, double dt,
@@ -76,78 +74,66 @@ static void print_text(const __u64 *sums, const __u64 *prev, double dt,
 	}
 }
 
-static const char *stats_usage =
-	"Usage: chimney [-n NETNS] stats IFACE [--json] [--per-cpu] [--all] [--watch [SECS]]\n"
-	"\n"
+static void print_counters(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < CHIMNEY_NR_COUNTERS; i++)
+		fprintf(f, "%-28s %s\n", counter_descs[i].name,
+			counter_descs[i].help);
+}
+
+struct stats_opts {
+	bool per_cpu, all;
+	double watch;	/* seconds; 0: print once */
+};
+
+static const struct cli_opt stats_opts[] = {
+	CLI_OPT("per-cpu", CLI_FLAG, struct stats_opts, per_cpu, .key = 'c',
+		.help = "one column per CPU",
+		.doc = "One column per CPU; with `--json`, each value is an array indexed by CPU."),
+	CLI_OPT("all", CLI_FLAG, struct stats_opts, all, .key = 'a',
+		.help = "include zero counters",
+		.doc = "Include the counters that are zero."),
+	CLI_OPT("watch", CLI_NUM, struct stats_opts, watch, .key = 'w',
+		.arg = "SECS", .optional = true, .dflt = 1, .min = 0.1,
+		.max = 3600,
+		.help = "reprint every SECS seconds (default 1) with rates",
+		.doc = "Print again every SECS seconds (default 1, from 0.1 to 3600), with rates. SECS may be left out; it is given as `--watch=2`, `-w2` or `--watch 2`, the next word being taken when it is a number."),
+	{ .name = "help-counters", .kind = CLI_ACTION, .action = print_counters,
+	  .no_usage = true, .help = "list every counter with its meaning" },
+	{}
+};
+
+const struct cli_spec stats_cli = {
+	.name = "stats",
+	.forms = (const char *const[]){ "IFACE", "--help-counters", NULL },
+	.min_args = 1,
+	.max_args = 1,
+	.about =
 	"Print chimney's counters for IFACE, summed over CPUs. Counters that are\n"
 	"zero are left out unless --all is given (JSON always has every counter).\n"
-	"rx_* counters come from XDP ingress, tx_* from TC egress.\n\n"
-	"  -c, --per-cpu     one column per CPU\n"
-	"  -a, --all         include zero counters\n"
-	"  -w, --watch[=S]   reprint every S seconds (default 1) with rates\n"
-	"      --json        one flat JSON object of name: value\n"
-	"      --help-counters  list every counter with its meaning\n"
-	"  -n, --netns NS    the named network namespace\n"
-	"  -h, --help        this help\n";
+	"rx_* counters come from XDP ingress, tx_* from TC egress.\n",
+	.opts = stats_opts,
+	.common = CLI_COMMON,
+	.json_help = "one flat JSON object of name: value",
+};
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "per-cpu", no_argument, NULL, 'c' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "help-counters", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
+	struct chimney_ctx ctx = {};
+	struct stats_opts o = {};
 	__u64 sums[CHIMNEY_NR_COUNTERS], prev[CHIMNEY_NR_COUNTERS];
-	bool per_cpu = false, all = false, have_prev = false;
-	double watch = 0;
+	bool have_prev = false;
+	struct cli_args a;
 	__u64 *pc = NULL;
-	int c, fd, ncpus, err, i;
-	char *end;
+	int fd, ncpus, err;
 
-	while ((c = getopt_long(argc, argv, "n:jcaw::h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'c':
-			per_cpu = true;
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'w':
-			watch = 1;
-			if (optarg) {
-				watch = strtod(optarg, &end);
-				if (*end || watch < 0.1 || watch > 3600) {
-					pr_err("stats: --watch takes 0.1-3600 seconds\n");
-					return 1;
-				}
-			}
-			break;
-		case 'H':
-			for (i = 0; i < CHIMNEY_NR_COUNTERS; i++)
-				printf("%-28s %s\n", counter_descs[i].name,
-				       counter_descs[i].help);
-			return 0;
-		case 'h':
-			fputs(stats_usage, stdout);
-			return 0;
-		default:
-			return bad_option("stats", argv);
-		}
-	}
-	if (ctx_one_iface(&ctx, argc, argv, "stats", stats_usage) ||
-	    ctx_resolve_attached(&ctx, "stats"))
+	err = cli_parse(&stats_cli, argc, argv, &o, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
+	if (ctx_resolve_attached(&ctx, "stats"))
 		return 1;
 	fd = pin_open(&ctx, PIN(counters));
 	if (fd < 0) {
@@ -158,20 +144,20 @@ int cmd_stats(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	do {
-		err = counters_read(fd, sums, per_cpu ? &pc : NULL, &ncpus);
+		err = counters_read(fd, sums, o.per_cpu ? &pc : NULL, &ncpus);
 		if (err) {
 			pr_err("stats: reading counters failed: %s\n",
 			       strerror(-err));
 			break;
 		}
 		if (ctx.json) {
-			print_json(&ctx, sums, pc, ncpus, per_cpu, true);
+			print_json(&ctx, sums, pc, ncpus, o.per_cpu, true);
 		} else {
-			if (watch)
+			if (o.watch)
 				printf("\033[H\033[2J%s (every %.1fs, Ctrl-C to stop)\n",
-				       ctx.ifname, watch);
-			print_text(sums, have_prev ? prev : NULL, watch, pc,
-				   ncpus, per_cpu, all);
+				       ctx.ifname, o.watch);
+			print_text(sums, have_prev ? prev : NULL, o.watch, pc,
+				   ncpus, o.per_cpu, o.all);
 			pmtu_stats_text(&ctx);
 		}
 		fflush(stdout);
@@ -179,9 +165,9 @@ int cmd_stats(int argc, char **argv)
 		pc = NULL;
 		memcpy(prev, sums, sizeof(prev));
 		have_prev = true;
-		if (watch)
-			usleep(watch * 1e6);
-	} while (watch && !stop);
+		if (o.watch)
+			usleep(o.watch * 1e6);
+	} while (o.watch && !stop);
 	close(fd);
 	return err ? 1 : 0;
 }

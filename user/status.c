@@ -2,7 +2,6 @@
 /* status: what is attached where, in which mode, with which config. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,54 +204,39 @@ static int status_one(const char *netns, const char *ifname, void *p)
 	return 0;
 }
 
-static const char *status_usage =
-	"Usage: chimney [-n NETNS] status [IFACE] [--json]\n"
-	"\n"
+const struct cli_spec status_cli = {
+	.name = "status",
+	.forms = (const char *const[]){ "[IFACE]", NULL },
+	.min_args = 0,
+	.max_args = 1,
+	.about =
 	"Show every chimney instance (or IFACE's): where it is attached, the XDP\n"
 	"mode, whether the libxdp dispatcher is in use, and the config.\n"
-	"Without -n, instances in every namespace are shown.\n\n"
-	"  -n, --netns NS    only instances in this namespace\n"
-	"      --json        JSON array of instances\n"
-	"  -h, --help        this help\n"
-	"\n"
+	"Without -n, instances in every namespace are shown.\n",
+	.common = CLI_COMMON,
+	.netns_help = "only instances in this namespace",
+	.json_help = "JSON array of instances",
+	.footer =
 	"Exit status: 0 when every instance shown is attached (or there is\n"
 	"none and no IFACE was named); 1 when one is stale or its pins are\n"
-	"unreadable, or IFACE has no instance.\n";
+	"unreadable, or IFACE has no instance.\n",
+};
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct status_arg a = {};
-	const char *netns = opt_netns;
-	bool json = opt_json;
-	int c, err;
+	const char *netns;
+	struct cli_args args;
+	bool json;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			netns = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(status_usage, stdout);
-			return 0;
-		default:
-			return bad_option("status", argv);
-		}
-	}
-	if (optind < argc - 1) {
-		pr_err("status: at most one IFACE\n");
-		return 1;
-	}
-	if (optind < argc) {
-		a.only_if = argv[optind];
+	err = cli_parse(&status_cli, argc, argv, NULL, &args);
+	if (err)
+		return err < 0;
+	netns = opt_netns;
+	json = opt_json;
+	if (args.n) {
+		a.only_if = args.v[0];
 		if (check_name("interface", a.only_if))
 			return 1;
 	}
@@ -289,9 +273,7 @@ int cmd_status(int argc, char **argv)
 		pr_err("status: reading %s failed: %s\n", CHIMNEY_PIN_ROOT,
 		       strerror(-err));
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(a.arr,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(a.arr);
+		cli_json_print(a.arr, false);
 	} else if (!a.count) {
 		printf(a.only_if ? "chimney is not attached to %s\n" :
 				   "chimney is not attached anywhere\n",

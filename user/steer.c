@@ -124,6 +124,13 @@ int config_commit(const struct chimney_maps *m,
 		  const struct chimney_config *old,
 		  const struct chimney_config *cfg)
 {
+	return config_commit_step(m, old, cfg, NULL);
+}
+
+int config_commit_step(const struct chimney_maps *m,
+		       const struct chimney_config *old,
+		       const struct chimney_config *cfg, const char **failed)
+{
 	struct bpf_cpumap_val val = {
 		.qsize = cfg->cpumap_qsize,
 		.bpf_prog.fd = m->cpumap_prog,
@@ -133,10 +140,10 @@ int config_commit(const struct chimney_maps *m,
 	int err;
 
 	/* The flows map was sized when attach created it. */
+	step = "flow table size (fixed at attach)";
 	if (old && old->flow_size != cfg->flow_size) {
-		pr_err("flow.size is fixed when attach creates the flow table (it is %u): detach and attach again to change it\n",
-		       old->flow_size);
-		return -EINVAL;
+		err = -EINVAL;
+		goto fail;
 	}
 
 	step = "Toeplitz tables";
@@ -154,7 +161,8 @@ int config_commit(const struct chimney_maps *m,
 			continue;
 		if (bpf_map_update_elem(m->cpus, &cpu, &val, BPF_ANY)) {
 			err = -errno;
-			pr_err("cpumap entry for CPU %u: %s\n", cpu, strerror(-err));
+			pr_debug("cpumap entry for CPU %u: %s\n", cpu,
+				 strerror(-err));
 			goto fail;
 		}
 	}
@@ -192,7 +200,10 @@ int config_commit(const struct chimney_maps *m,
 		steer_retire_cpus(m, NULL);
 	return 0;
 fail:
-	pr_err("writing %s failed: %s\n", step, strerror(-err));
+	/* The caller says what failed, where: with the verb and interface. */
+	pr_debug("writing %s failed: %s\n", step, strerror(-err));
+	if (failed)
+		*failed = step;
 	return err;
 }
 
@@ -246,6 +257,7 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 {
 	struct chimney_config old, cfg;
 	struct chimney_maps m;
+	const char *step;
 	int lock, err;
 	__u32 zero = 0;
 
@@ -269,9 +281,17 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 	err = edit(&cfg, arg);
 	if (err)
 		goto close;
-	err = config_commit(&m, &old, &cfg);
+	/* The flows map was sized when attach created it. */
+	if (cfg.flow_size != old.flow_size) {
+		pr_err("%s: flow.size is fixed when attach creates the flow table (it is %u): detach and attach again to change it\n",
+		       verb, old.flow_size);
+		err = -EINVAL;
+		goto close;
+	}
+	err = config_commit_step(&m, &old, &cfg, &step);
 	if (err)
-		pr_err("%s: config of %s not (fully) applied\n", verb, ctx->ifname);
+		pr_err("%s: writing the %s of %s failed: %s; its config may be partly applied\n",
+		       verb, step, ctx->ifname, strerror(-err));
 	/* csum= changed on a running instance: the attach-time warning */
 	else if (cfg.csum_mode != old.csum_mode)
 		csum_warn_partial(ctx, &cfg);

@@ -9,7 +9,6 @@
  * on, and on loopback, whose local traffic always has them.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,8 +179,7 @@ static void print_json(const struct chimney_event *ev, __s64 real)
 		json_object_object_add(o, "data", json_object_new_string(hex));
 		free(hex);
 	}
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	cli_json_print(o, true);
 }
 
 static int on_event(void *arg, void *data, size_t size)
@@ -211,80 +209,59 @@ static int on_event(void *arg, void *data, size_t size)
 	return 0;
 }
 
-static const char *trace_usage =
-	"Usage: chimney [-n NETNS] trace IFACE [-c N] [-w FILE.pcap] [-t SECS] [--json]\n"
-	"\n"
+struct trace_opts {
+	unsigned long count;	/* 0: no limit */
+	const char *write;
+	double timeout;		/* seconds; 0: none */
+};
+
+static const struct cli_opt trace_opts[] = {
+	CLI_OPT("count", CLI_UINT, struct trace_opts, count, .key = 'c',
+		.arg = "N", .min = 1, .help = "stop after N packets"),
+	CLI_OPT("write", CLI_STR, struct trace_opts, write, .key = 'w',
+		.arg = "FILE", .complete = CLI_COMP_FILE, .ext = "pcap",
+		.help = "also write them to FILE as a pcap, with the bytes received (first 512 of each frame)",
+		.doc = "Also write them to FILE as a pcap (Ethernet, the first 512 bytes of each frame as received, the original length recorded), for `tcpdump`(8) or Wireshark."),
+	CLI_OPT("timeout", CLI_NUM, struct trace_opts, timeout, .key = 't',
+		.arg = "SECS", .min = 0.001, .max = 86400 * 365,
+		.help = "stop after SECS seconds"),
+	{}
+};
+
+const struct cli_spec trace_cli = {
+	.name = "trace",
+	.forms = (const char *const[]){ "IFACE", NULL },
+	.min_args = 1,
+	.max_args = 1,
+	.about =
 	"Print the packets chimney sampled on IFACE: frames whose checksum it\n"
 	"proved wrong (csum=count or drop), at most csum.sample_rate per second.\n"
 	"Each line gives the counter that counted the frame, its flow, the\n"
 	"checksum it carried and the one it should carry. Samples taken while no\n"
 	"trace runs wait in the ring buffer (about 440 of them); each is read\n"
-	"once, by one reader.\n\n"
-	"  -c, --count N        stop after N packets\n"
-	"  -w, --write FILE     also write them to FILE as a pcap, with the bytes\n"
-	"                       received (first 512 of each frame)\n"
-	"  -t, --timeout SECS   stop after SECS seconds\n"
-	"      --json           one JSON object per packet, bytes in hex\n"
-	"  -n, --netns NS       the named network namespace\n"
-	"  -h, --help           this help\n";
+	"once, by one reader.\n",
+	.opts = trace_opts,
+	.common = CLI_COMMON,
+	.json_help = "one JSON object per packet, bytes in hex",
+};
 
 int cmd_trace(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct chimney_ctx ctx = { .netns = opt_netns, .json = opt_json };
+	struct chimney_ctx ctx = {};
+	struct trace_opts o = {};
 	__u64 before[CHIMNEY_NR_COUNTERS], after[CHIMNEY_NR_COUNTERS];
 	struct trace_state st = {};
 	struct ring_buffer *rb = NULL;
-	const char *file = NULL;
+	struct cli_args a;
 	char errbuf[256];
-	double timeout = 0;
 	__s64 deadline = 0;
-	int c, fd = -1, cfd = -1, err = 0, ret = 1;
-	char *end;
+	int fd = -1, cfd = -1, err = 0, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "c:w:t:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			errno = 0;
-			st.max = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || *optarg == '-' || !st.max) {
-				pr_err("trace: --count takes a positive number\n");
-				return 1;
-			}
-			break;
-		case 'w':
-			file = optarg;
-			break;
-		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || !*optarg || timeout <= 0 || timeout > 86400 * 365) {
-				pr_err("trace: --timeout takes seconds > 0\n");
-				return 1;
-			}
-			break;
-		case 'n':
-			ctx.netns = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'h':
-			fputs(trace_usage, stdout);
-			return 0;
-		default:
-			return bad_option("trace", argv);
-		}
-	}
-	if (ctx_one_iface(&ctx, argc, argv, "trace", trace_usage))
-		return 1;
+	err = cli_parse(&trace_cli, argc, argv, &o, &a);
+	if (err)
+		return err < 0;
+	ctx_from_args(&ctx, &a);
+	st.max = o.count;
 	st.json = ctx.json;
 	if (ctx_resolve_attached(&ctx, "trace"))
 		return 1;
@@ -295,11 +272,11 @@ int cmd_trace(int argc, char **argv)
 		       ctx.pin_dir);
 		goto out;
 	}
-	if (file) {
-		st.pcap = trace_pcap_open(file, CHIMNEY_EVENT_SNAP, errbuf,
+	if (o.write) {
+		st.pcap = trace_pcap_open(o.write, CHIMNEY_EVENT_SNAP, errbuf,
 					  sizeof(errbuf));
 		if (!st.pcap) {
-			pr_err("trace: cannot write %s: %s\n", file, errbuf);
+			pr_err("trace: cannot write %s: %s\n", o.write, errbuf);
 			goto out;
 		}
 	}
@@ -315,8 +292,8 @@ int cmd_trace(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (timeout)
-		deadline = ts_ns(CLOCK_MONOTONIC) + (__s64)(timeout * 1e9);
+	if (o.timeout)
+		deadline = ts_ns(CLOCK_MONOTONIC) + (__s64)(o.timeout * 1e9);
 	while (!stop) {
 		err = ring_buffer__poll(rb, 100);
 		if (err == -ECANCELED)

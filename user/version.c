@@ -20,7 +20,6 @@
  *   xdp-features, kernel >= 6.3), never a trial attach.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -595,9 +594,7 @@ static void print_json(const struct version_info *vi)
 		json_object_object_add(i, "verified_insns", a);
 		json_object_object_add(o, "verifier", i);
 	}
-	printf("%s\n", json_object_to_json_string_ext(o,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	cli_json_print(o, false);
 }
 
 static void print_lib(const char *name, const struct lib_info *lib)
@@ -672,94 +669,56 @@ static void print_text(const struct version_info *vi)
 		printf("%-11s unknown (%s)\n", "native XDP", vi->native.why);
 }
 
-static const char *version_usage =
-	"Usage: chimney [-n NETNS] --version [IFACE] [-v] [--json]\n"
-	"\n"
+static const struct cli_opt version_cli_opts[] = {
+	CLI_OPT("verifier", CLI_FLAG, struct version_opts, verifier, .key = 'v',
+		.help = "also load chimney's programs (attached nowhere) and print the instructions the verifier spent on each, of its limit of 1000000"),
+	{}
+};
+
+const struct cli_spec version_cli = {
+	.name = "--version",
+	.forms = (const char *const[]){ "[IFACE]", NULL },
+	.min_args = 0,
+	.max_args = 1,
+	.about =
 	"Print chimney's version, the libbpf and libxdp it runs with (the\n"
 	"shared libraries loaded, and the build's where they differ), the\n"
 	"kernel release and the kernel features chimney depends on: BTF, and\n"
 	"freplace, without which libxdp cannot use its multi-program\n"
 	"dispatcher. With IFACE (in NETNS), whether its driver has native XDP,\n"
 	"as the kernel reports it. Nothing is attached anywhere.\n"
-	"Without root, the kernel probes that need it say so.\n\n"
-	"  -n, --netns NS    IFACE is in this network namespace\n"
-	"  -v, --verifier    also load chimney's programs (attached nowhere) and\n"
-	"                    print the instructions the verifier spent on each,\n"
-	"                    of its limit of 1000000\n"
-	"      --json        one JSON object\n"
-	"  -h, --help        this help\n";
-
-static int version_args(struct version_opts *o, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "verifier", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "n:vjh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			o->netns = optarg;
-			break;
-		case 'v':
-			o->verifier = true;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			fputs(version_usage, stdout);
-			return 1;
-		default:
-			/* not bad_option(): there is no `chimney version` verb */
-			if (optopt && optopt != '?')
-				pr_err("version: option '-%c' is unknown or needs an argument (see `chimney --version --help`)\n",
-				       optopt);
-			else
-				pr_err("version: option '%s' is unknown or needs an argument (see `chimney --version --help`)\n",
-				       argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc - 1) {
-		pr_err("version: at most one IFACE\n");
-		return -EINVAL;
-	}
-	if (optind < argc)
-		o->ifname = argv[optind];
-	if (o->netns && !o->ifname) {
-		pr_err("version: -n NETNS needs an IFACE in it\n");
-		return -EINVAL;
-	}
-	return 0;
-}
+	"Without root, the kernel probes that need it say so.\n",
+	.opts = version_cli_opts,
+	/* -v is --verifier here; chimney's own -v before --version is
+	 * still verbose */
+	.common = CLI_NETNS | CLI_JSON,
+	.netns_help = "IFACE is in this network namespace",
+	.json_help = "one JSON object",
+};
 
 /*
  * argv[0] is --version itself, as a verb's name is; what follows it is
  * --version's own (options before it are main's: `chimney -v --version`
  * shows libbpf's messages). A failure is one line on stderr, exit 1; under
- * --json the same message goes to stdout as {"error": "..."}.
+ * --json, main() prints the same message to stdout as {"error": "..."}.
  */
 int cmd_version(int argc, char **argv)
 {
-	struct version_opts o = { .netns = opt_netns, .json = opt_json };
+	struct version_opts o = {};
 	struct version_info vi = {};
-	struct json_object *e;
-	int i, err;
+	struct cli_args a;
+	int err;
 
-	/* --json may follow a bad option: look for it before any error */
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			o.json = true;
-	err = version_args(&o, argc, argv);
-	if (err > 0)
-		return 0;
+	err = cli_parse(&version_cli, argc, argv, &o, &a);
 	if (err)
-		goto out_err;
+		return err < 0;
+	o.netns = opt_netns;
+	o.json = opt_json;
+	o.ifname = a.n ? a.v[0] : NULL;
+	if (o.netns && !o.ifname) {
+		pr_err("version: -n NETNS needs an IFACE in it\n");
+		return 1;
+	}
 
 	log_init_libs();
 	probe_libs(&vi);
@@ -767,11 +726,8 @@ int cmd_version(int argc, char **argv)
 	probe_btf(&vi);
 	vi.ifname = o.ifname;
 	vi.netns = o.netns;
-	if (o.ifname) {
-		err = probe_iface(&vi, &o);
-		if (err)
-			goto out_err;
-	}
+	if (o.ifname && probe_iface(&vi, &o))
+		return 1;
 	if (geteuid())
 		feature_set(&vi.freplace, -1, "needs root");
 	else
@@ -788,15 +744,4 @@ int cmd_version(int argc, char **argv)
 	else
 		print_text(&vi);
 	return 0;
-
-out_err:
-	if (o.json) {
-		e = json_object_new_object();
-		json_object_object_add(e, "error",
-				       json_object_new_string(log_last_error()));
-		printf("%s\n", json_object_to_json_string_ext(e,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(e);
-	}
-	return 1;
 }

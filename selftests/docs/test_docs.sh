@@ -4,7 +4,8 @@
 # The man page and the bash completion against the binary they describe:
 # groff, man --warnings and lexgrog (what lintian runs) find nothing; the
 # page names every config key, every counter and every verb with each of
-# its options, as build/chimney-docgen lists them and as `chimney --help`,
+# its options, as build/chimney-docgen lists them (from the same tables
+# the binary parses its options with) and as `chimney --help`,
 # `chimney VERB --help`, `chimney set --help` and `chimney stats
 # --help-counters` print them; the completion, driven through _chimney as
 # bash would, offers the same verbs, keys, options and option values, and
@@ -93,6 +94,13 @@ if [ -s "$tmp/missing" ]; then
 else
 	pass docgen_counters_cover_help
 fi
+# Each verb's options: the table docgen prints the man page's and the
+# completion's lists from is the one --help prints.
+"$DOCGEN" verb-options | sort > "$tmp/opts.gen"
+for v in $(cat "$tmp/verbs.help"); do
+	help_opts "$v" | sed "s/^/$v /"
+done | sort > "$tmp/opts.help"
+check_same docgen_options_match_help "$tmp/opts.gen" "$tmp/opts.help"
 
 # --- the man page ------------------------------------------------------------
 
@@ -224,12 +232,12 @@ complete_line() {
 		bash -c '. "$1"; [ -n "$3" ] && COMP_WORDBREAKS=${COMP_WORDBREAKS//=}; comp "$2"' \
 		drive "$tmp/drive.sh" "$1" "${2:-}" 2>&1 | sort
 }
-# expect NAME LINE WANT... : the replies are exactly WANT
+# expect NAME LINE WANT... : the replies are exactly WANT (none: none)
 expect() {
-	local name=$1 line=$2 got want
+	local name=$1 line=$2 got want=
 	shift 2
 	got=$(complete_line "$line" | tr '\n' ' ')
-	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	(($#)) && want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	if [ "$got" != "$want" ]; then
 		fail "$name" "'$line<TAB>' gave '$got', want '$want'"
 	else
@@ -319,6 +327,9 @@ expect completion_ifaces_in_netns "chimney -n $NS stats " lo "cd$$" "cdp$$"
 expect completion_ifaces_in_netns_after_verb "chimney attach -n $NS " lo "cd$$" "cdp$$"
 expect completion_ifaces_in_netns_long "chimney --netns=$NS detach " lo "cd$$" "cdp$$"
 expect completion_hash_dev_in_netns "chimney -n $NS hash --dev cdp" "cdp$$"
+# an optional argument is the next word only when that is a number
+expect completion_optional_argument_number "chimney -n $NS stats --watch 2 " lo "cd$$" "cdp$$"
+expect completion_optional_argument_left_out "chimney -n $NS stats --watch cd$$ "
 got=$(complete_line "chimney stats ")
 if grep -qxF "cd$$" <<< "$got" || ! grep -qx lo <<< "$got"; then
 	fail completion_ifaces_root "'chimney stats <TAB>' gave '$(tr '\n' ' ' <<< "$got")': want the root namespace's"

@@ -4,7 +4,9 @@
 # Failures of attach and friends: each exits 1 with a one-line error
 # that names the cause, and changes nothing (no pins, no XDP program, no
 # clsact or filter). Then all-or-nothing: a failure in a late attach step
-# must unwind the steps before it.
+# must unwind the steps before it. Then the option parser every verb
+# shares: bad options, --json errors, optional arguments, and JSON that
+# escapes the interface names it prints.
 E2E_ID=${E2E_ID:-er$$}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -115,7 +117,7 @@ else
 	ch -n "$NS_B" detach vxe >/dev/null 2>&1
 fi
 
-# Bad options: getopt's message comes first, the usage after it.
+# Bad options: one line naming the option, and where the help is.
 expect_first_line() {
 	local name=$1 want=$2 rc
 	shift 2
@@ -133,6 +135,80 @@ expect_first_line err_bad_global_flag "--bogus" ch --bogus -n "$NS_B" attach "$I
 expect_error err_bad_mode "bogus|mode" ch -n "$NS_B" attach "$IF_B" --mode bogus
 expect_error err_unknown_verb "frobnicate" ch -n "$NS_B" frobnicate "$IF_B"
 expect_first_line err_missing_iface "IFACE" ch -n "$NS_B" attach
+expect_error err_missing_iface_one_line "attach|IFACE|attach --help" ch -n "$NS_B" attach
+expect_error err_no_command "COMMAND|chimney --help" ch -n "$NS_B"
+
+# Every verb parses its options through the one table-driven parser:
+# an unknown option, a missing argument, a bad value and a stray
+# argument are each one line, exit 1, that name it.
+VERBS=$(ch --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }')
+if [ -z "$VERBS" ]; then
+	fail cli_verbs "chimney --help lists no command"
+fi
+for v in $VERBS; do
+	expect_error "err_unknown_option_$v" "$v: unknown option '--cliq$$'|chimney $v --help" \
+		ch -n "$NS_B" "$v" "$IF_B" "--cliq$$"
+	expect_error "err_unknown_short_option_$v" "$v: unknown option '-Z'" \
+		ch -n "$NS_B" "$v" -Z "$IF_B"
+done
+expect_error err_missing_argument "flows: option '--sort' needs an argument KEY" \
+	ch -n "$NS_B" flows "$IF_B" --sort
+expect_error err_missing_argument_short "trace: option '-c' needs an argument N" \
+	ch -n "$NS_B" trace "$IF_B" -c
+expect_error err_missing_netns "option '-n' needs an argument NETNS" ch detach "$IF_B" -n
+expect_error err_bad_enum "flows: --sort takes bytes, packets, age or idle, not 'size'" \
+	ch -n "$NS_B" flows "$IF_B" --sort size
+expect_error err_bad_number "stats: --watch takes a number from 0.1 to 3600, not '0'" \
+	ch -n "$NS_B" stats "$IF_B" --watch=0
+expect_error err_flag_with_value "option '--all' takes no argument" \
+	ch -n "$NS_B" stats "$IF_B" --all=yes
+expect_error err_stray_argument "detach: unexpected argument 'extra'" \
+	ch -n "$NS_B" detach "$IF_B" extra
+
+# Under --json an error is also a JSON object on stdout, {"error": the
+# line on stderr}, wherever --json stands and whatever failed.
+expect_json_error() {	# NAME CMD...
+	local name=$1 rc line got
+	shift
+	got=$("$@" 2>"$E2E_OUT")
+	rc=$?
+	line=$(sed 's/^chimney: //' "$E2E_OUT")
+	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$E2E_OUT")" -eq 1 ] &&
+	   jq -e --arg l "$line" 'type == "object" and .error == $l and length == 1' \
+		<<<"$got" >/dev/null 2>&1 &&
+	   untouched "$NS_B" "$IF_B" >>"$E2E_OUT"; then
+		pass "$name"
+	else
+		echo "exit $rc; stdout: $got" >>"$E2E_OUT"
+		fail "$name" "want exit 1, one stderr line, and stdout {\"error\": that line}"
+	fi
+}
+for v in $VERBS; do
+	[ "$v" = demo ] && continue	# no --json: it runs the lab
+	expect_json_error "err_json_unknown_option_$v" ch -n "$NS_B" "$v" "--cliq$$" --json
+done
+expect_json_error err_json_before_verb ch --json -n "$NS_B" attach "$IF_B" --bogus
+expect_json_error err_json_unknown_iface ch -n "$NS_B" attach nosuch --json
+expect_json_error err_json_unknown_netns ch -n "${E2E_ID}nons" stats "$IF_B" --json
+expect_json_error err_json_not_attached ch -n "$NS_B" stats "$IF_B" --json
+expect_json_error err_json_bad_key ch -n "$NS_B" set "$IF_B" foo=1 --json
+expect_json_error err_json_unknown_verb ch --json frobnicate
+expect_json_error err_json_version ch --version --bogus --json
+
+# Every verb's --help names the common options, from the same table.
+for v in $VERBS; do
+	[ "$v" = demo ] && continue	# its own lab: no -n, -v or --json
+	out=$(ch "$v" --help 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -qE '^  -n, --netns NETNS ' <<<"$out" &&
+	   grep -qE '^      --json ' <<<"$out" && grep -qE '^  -h, --help ' <<<"$out" &&
+	   grep -qE '^  -v, --verbose ' <<<"$out" && grep -q "^Usage: chimney .*$v" <<<"$out"; then
+		pass "help_common_options_$v"
+	else
+		echo "$out" >"$E2E_OUT"
+		fail "help_common_options_$v" "--help lacks -n, -v, --json or -h (exit $rc)"
+	fi
+done
 
 # Config errors at attach are found before anything is touched.
 expect_error err_attach_unknown_key "'foo'" ch -n "$NS_B" attach "$IF_B" foo=1
@@ -235,4 +311,80 @@ if ch -n "$NS_B" attach "$IF_B" >"$E2E_OUT" 2>&1 &&
 	pass errors_then_clean_attach
 else
 	fail errors_then_clean_attach "attach/detach after the failures did not work cleanly"
+fi
+
+# --- Options with an optional argument -----------------------------------
+# stats --watch [SECS]: SECS as the next word when it is a number, after
+# '=', or attached to -w; left out (default 1 s) when the next word is the
+# interface. Each run prints its first screen and is stopped by timeout.
+watch_every() {	# ARGS...: the period the first screen names
+	timeout 1 "$CHIMNEY" -n "$NS_B" stats "$@" 2>>"$E2E_OUT" |
+		sed -n 's/.*(every \([0-9.]*\)s, Ctrl-C to stop)$/\1/p' | head -1
+}
+if ! ch -n "$NS_B" attach "$IF_B" >"$E2E_OUT" 2>&1; then
+	fail watch_setup "attach $IF_B failed"
+else
+	for t in "watch_next_word 2.0 $IF_B --watch 2" \
+		 "watch_equals 2.0 $IF_B --watch=2" \
+		 "watch_next_word_before_iface 2.5 --watch 2.5 $IF_B" \
+		 "watch_short_next_word 3.0 -w 3 $IF_B" \
+		 "watch_short_attached 3.0 -w3 $IF_B" \
+		 "watch_default_before_iface 1.0 --watch $IF_B" \
+		 "watch_default_last 1.0 $IF_B --watch"; do
+		read -r name want args <<<"$t"
+		: >"$E2E_OUT"
+		# shellcheck disable=SC2086
+		got=$(watch_every $args)
+		if [ "$got" = "$want" ]; then
+			pass "$name"
+		else
+			fail "$name" "stats $args: every '$got' s, want $want"
+		fi
+	done
+	ch -n "$NS_B" detach "$IF_B" >/dev/null 2>&1
+fi
+
+# --- JSON output escapes what it prints ----------------------------------
+# Interface names may hold '"' and '\': attach, status, detach and
+# stats --json must still print valid JSON with the name intact, in a
+# namespace of their own.
+NS_Q=${E2E_ID}q
+QIF='a"b'
+BIF='c\d'
+if ! { ns_add "$NS_Q" &&
+       ip -n "$NS_Q" link add "$QIF" type veth peer name "cliq$$" &&
+       ip -n "$NS_Q" link add "$BIF" type veth peer name "cliqb$$" &&
+       for l in "$QIF" "cliq$$" "$BIF" "cliqb$$"; do ip -n "$NS_Q" link set "$l" up; done; } \
+		>"$E2E_OUT" 2>&1; then
+	fail json_escape_setup "cannot make interfaces named $QIF and $BIF"
+else
+	for ifc in "$QIF" "$BIF"; do
+		tag=quote
+		[ "$ifc" = "$BIF" ] && tag=backslash
+		ok=1
+		: >"$E2E_OUT"
+		a=$(ch -n "$NS_Q" attach "$ifc" --mode skb --json 2>>"$E2E_OUT")
+		jq -e --arg i "$ifc" --arg n "$NS_Q" '.attached == $i and .netns == $n' \
+			<<<"$a" >/dev/null 2>&1 || { echo "attach: $a" >>"$E2E_OUT"; ok=0; }
+		u=$(ch -n "$NS_Q" attach "$ifc" --json 2>>"$E2E_OUT")
+		jq -e --arg i "$ifc" '.attached == $i and .updated == true' \
+			<<<"$u" >/dev/null 2>&1 || { echo "attach again: $u" >>"$E2E_OUT"; ok=0; }
+		st=$(ch -n "$NS_Q" status "$ifc" --json 2>>"$E2E_OUT")
+		jq -e --arg i "$ifc" '.[0].ifname == $i' <<<"$st" >/dev/null 2>&1 ||
+			{ echo "status: $st" >>"$E2E_OUT"; ok=0; }
+		ch -n "$NS_Q" stats "$ifc" --json 2>>"$E2E_OUT" | jq -e 'type == "object"' \
+			>/dev/null 2>&1 || { echo "stats: not JSON" >>"$E2E_OUT"; ok=0; }
+		d=$(ch -n "$NS_Q" detach "$ifc" --json 2>>"$E2E_OUT")
+		jq -e --arg i "$ifc" '.detached == $i' <<<"$d" >/dev/null 2>&1 ||
+			{ echo "detach: $d" >>"$E2E_OUT"; ok=0; }
+		e=$(ch -n "$NS_Q" stats "$ifc" --json 2>>"$E2E_OUT")
+		jq -e --arg i "$ifc" '.error | contains($i)' <<<"$e" >/dev/null 2>&1 ||
+			{ echo "error: $e" >>"$E2E_OUT"; ok=0; }
+		no_trace "$NS_Q" "$ifc" >>"$E2E_OUT" || ok=0
+		if [ "$ok" -eq 1 ]; then
+			pass "json_escapes_ifname_$tag"
+		else
+			fail "json_escapes_ifname_$tag" "--json output with interface '$ifc' is not valid JSON naming it"
+		fi
+	done
 fi
