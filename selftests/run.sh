@@ -10,7 +10,9 @@
 # runner also reports "<name>" is a subtest (build/unit_runner prints
 # them): shown and listed, but counted through its parent, so one
 # failing subtest is one failed test and adding subtests does not change
-# the count.
+# the count. Only a skipped subtest of a test that was not skipped as a
+# whole counts, as skipped: a skip must show in the closing line even
+# when its test passed.
 #
 # Each runner is judged by its own output and its own exit status, never
 # by what earlier runners printed. On top of the tests it reports, a
@@ -42,8 +44,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # tally FILE: "PASSED FAILED SKIPPED OWN_FAILS" of one runner's output:
-# its tests (subtests counted through their parent), and how many FAIL
-# lines it printed at all (a failing subtest is a failure it reported).
+# its tests (subtests counted through their parent, but for skips), and
+# how many FAIL lines it printed at all (a failing subtest is a failure
+# it reported).
 tally() {
 	awk '
 	/^(PASS|FAIL|SKIP) / {
@@ -52,15 +55,21 @@ tally() {
 		n++
 		kind[n] = $1
 		nm[n] = name
-		seen[name] = 1
+		kind_of[name] = $1
 		if ($1 == "FAIL")
 			own++
 	}
 	END {
 		for (i = 1; i <= n; i++) {
 			slash = index(nm[i], "/")
-			if (slash > 1 && (substr(nm[i], 1, slash - 1) in seen))
-				continue	# a subtest: its parent counts
+			parent = substr(nm[i], 1, slash - 1)
+			if (slash > 1 && (parent in kind_of)) {
+				# a subtest: its parent counts, but a
+				# skip inside a test that ran shows
+				if (kind[i] == "SKIP" && kind_of[parent] != "SKIP")
+					c["SKIP"]++
+				continue
+			}
 			c[kind[i]]++
 		}
 		printf "%d %d %d %d\n", c["PASS"], c["FAIL"], c["SKIP"], own

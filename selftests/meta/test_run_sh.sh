@@ -120,17 +120,23 @@ echo "PASS one_b"
 R
 expect "1 passed, 0 failed, 1 skipped" 0 "  SKIP one_a: no such feature here"
 
-# Subtests are listed and counted through their parent.
+# Subtests are listed and counted through their parent; a skipped
+# subtest of a test that ran still counts as a skip, the subtests of a
+# skipped test do not add to it. "x/y" without an "x" is a test.
 start subtests
 runner test_1.sh <<'R'
 echo "PASS t/a"
 echo "FAIL t/b"
 echo "FAIL t"
 echo "PASS u/a"
+echo "SKIP u/b: no b here"
 echo "PASS u"
+echo "SKIP v/a: no a here"
+echo "SKIP v: all 1 subtests skipped"
+echo "PASS w/a"
 exit 1
 R
-expect "1 passed, 1 failed" 1 "  FAIL t/b" "  FAIL t"
+expect "2 passed, 1 failed, 2 skipped" 1 "  FAIL t/b" "  FAIL t" "  SKIP u/b: no b here"
 
 # All well: nothing added.
 start all_pass

@@ -24,7 +24,8 @@
  * <test>/<row>" with that row's log beneath it, and a failed row does
  * not stop the rows after it. A subtest lasts until the next one starts
  * or the test returns; the test fails if any of its subtests failed.
- * selftests/run.sh counts the test, not its subtests.
+ * selftests/run.sh counts the test, not its subtests (but a skipped
+ * subtest also counts as a skip).
  */
 #ifndef CHIMNEY_UNIT_TEST_H
 #define CHIMNEY_UNIT_TEST_H
