@@ -5,9 +5,14 @@
 # many flows spread over both CPUs by steered packet count, one flow
 # stays on the one CPU `chimney hash` predicts for it, IPv6 alike, a
 # live `set cpus=` moves the work without re-attaching, and without cpus=
-# nothing is steered. Last, informational: the same 64 flows with the
-# kernel's own RPS (rps_cpus, chimney detached) and with neither, each
-# with its per-CPU split and throughput, for the closing note.
+# nothing is steered. Last, information and no test: the same 64 flows
+# with the kernel's own RPS (rps_cpus, chimney detached) and with
+# neither, each with its per-CPU split and throughput, for the closing
+# note. It reports no PASS: what it could assert robustly on a noisy
+# 2-core VM (the steered split, nothing steered with cpus=none) the
+# tests above already assert at a fixed rate, and what only it shows
+# (throughput, the machine-wide softnet and NET_RX splits) is timing
+# and noise, which a test must never assert.
 #
 # Where the work lands is read from chimney's per-CPU steer_received:
 # the cpumap program counts it on the CPU that takes the packet into the
@@ -260,14 +265,14 @@ one_flow() {
 
 if ! command -v iperf3 >/dev/null || ! command -v jq >/dev/null; then
 	for t in attach v4_spread v4_flow_one_cpu v6_spread v6_flow_one_cpu \
-		 live_cpus off_without_cpus rps_comparison; do
+		 live_cpus off_without_cpus; do
 		skip "steer_$t" "iperf3 and jq are needed"
 	done
 	exit 0
 fi
 if [ "$(nproc)" -lt 2 ]; then
 	for t in attach v4_spread v4_flow_one_cpu v6_spread v6_flow_one_cpu \
-		 live_cpus off_without_cpus rps_comparison; do
+		 live_cpus off_without_cpus; do
 		skip "steer_$t" "needs 2 CPUs, this machine has $(nproc)"
 	done
 	exit 0
@@ -303,7 +308,7 @@ else
 	if [ -z "$(status_get "$NS_B" "$IF_B" .xdp_prog_id)" ]; then
 		: >"$E2E_OUT"
 		for t in v4_spread v4_flow_one_cpu v6_spread v6_flow_one_cpu \
-			 live_cpus off_without_cpus rps_comparison; do
+			 live_cpus off_without_cpus; do
 			fail "steer_$t" "chimney is not attached (see steer_attach)"
 		done
 		exit 1
@@ -363,11 +368,12 @@ else
 	fail steer_off_without_cpus "set cpus=none or iperf3 failed"
 fi
 
-# --- informational: chimney vs the kernel's RPS vs neither ------------
+# --- information, not a test: chimney vs the kernel's RPS vs neither ---
 # The same 64 flows, unlimited, four ways. "cpus=none" keeps chimney's
 # XDP program without steering: on veth, native XDP copies each TCP skb
 # into a page and the sender loses GSO, which costs throughput whether
-# or not chimney steers; that row separates the two.
+# or not chimney steers; that row separates the two. Printed as a table
+# for the reader (README, Steering), with no result line: see the top.
 rps=/sys/class/net/$IF_B/queues/rx-0/rps_cpus
 ok=1
 {
@@ -396,6 +402,7 @@ RPS_BPS=$BPS RPS_SOFTNET=$D_SOFTNET RPS_NETRX=$D_NETRX
 } >>"$E2E_OUT" 2>&1 || ok=0
 NONE_BPS=$BPS NONE_SOFTNET=$D_SOFTNET NONE_NETRX=$D_NETRX
 if [ "$ok" = 1 ]; then
+	echo "# information, not a test: chimney, RPS and neither side by side"
 	echo "    $NFLOWS TCP flows, ${DUR}s, unlimited, per-CPU split (CPU 0 / CPU 1):"
 	printf '    %-30s %-18s %-18s %-18s %s\n' mode "steered (cpumap)" \
 		"softnet processed" "NET_RX softirqs" "Gbit/s"
@@ -409,8 +416,8 @@ if [ "$ok" = 1 ]; then
 	row "RPS rps_cpus=3, no chimney" "" "$RPS_SOFTNET" "$RPS_NETRX" "$RPS_BPS"
 	row "neither" "" "$NONE_SOFTNET" "$NONE_NETRX" "$NONE_BPS"
 	echo "    (softnet and NET_RX count the whole machine: other traffic adds noise)"
-	pass steer_rps_comparison
 else
-	fail steer_rps_comparison "the four comparison runs"
+	echo "# information, not a test: the comparison runs did not complete:"
+	sed 's/^/    | /' "$E2E_OUT" | tail -20
 fi
 exit 0

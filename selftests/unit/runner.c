@@ -2,10 +2,12 @@
 /*
  * The unit runner: runs every registered test (or those whose name
  * contains one of the filter arguments) and prints one line per test,
- * "PASS <name>" or "FAIL <name>", with the test's log indented beneath a
- * failure. Ends with a summary and exits non-zero when a test failed.
+ * "PASS <name>", "FAIL <name>" or "SKIP <name>: <reason>", with the
+ * test's log indented beneath a failure. A test's subtests print their
+ * own line, "PASS <name>/<sub>" and so on, before the test's. Ends with
+ * a summary and exits non-zero when a test failed.
  *
- *   build/unit_runner [-v] [-l] [-w FILE.pcap] [FILTER...]
+ *   build/unit_runner [-v] [-l] [-w FILE.pcap] [FILTER[/SUBFILTER]...]
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,10 +26,37 @@ static struct unit_test *tests;
 static int nr_tests, cap_tests;
 
 static int verbose;
-static FILE *cur_log;		/* the running test's log, NULL between tests */
+/*
+ * The running scope: the test, or the subtest it has open. Failures and
+ * skips mark the scope they happen in; a subtest's end folds its result
+ * into its test.
+ */
+static FILE *cur_log;		/* the scope's log, NULL between tests */
 static bool cur_failed;
+static char *cur_skip;		/* the scope's skip reason, NULL: not skipped */
 static FILE *saved_log;		/* while muted */
 static bool saved_failed;
+
+static char **filters;
+static int nfilters;
+
+/* The running test, and its open subtest. */
+static struct {
+	const struct unit_test *t;
+	bool all_subs;		/* selected by a filter without '/' */
+	int subs, subs_failed, subs_skipped;
+	/* the test's own scope, kept while a subtest runs */
+	FILE *log;
+	bool failed;
+	char *skip;
+	/* the open subtest, sub_name NULL when none */
+	char *sub_name;
+	char *sub_buf;
+	size_t sub_len;
+} run;
+
+/* Subtests of the whole run, for the summary. */
+static int subs_passed, subs_failed, subs_skipped;
 
 void unit_register(const char *name, unit_fn fn, const void *arg)
 {
@@ -145,6 +174,130 @@ bool unit_memeq(const char *file, int line, const char *what,
 	return false;
 }
 
+void test__skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cur_log) {
+		fprintf(stderr, "unit: test__skip() outside a test\n");
+		return;
+	}
+	free(cur_skip);
+	va_start(ap, fmt);
+	if (vasprintf(&cur_skip, fmt, ap) < 0)
+		cur_skip = NULL;
+	va_end(ap);
+	/* Even without memory, a skip is a skip. */
+	if (!cur_skip)
+		cur_skip = strdup("");
+}
+
+static void print_log(const char *buf, size_t len);
+
+/*
+ * The result word of a scope: a failure is never hidden by a skip, and
+ * a skip says why on its line.
+ */
+static const char *result_of(bool failed, const char *skip)
+{
+	return failed ? "FAIL" : skip ? "SKIP" : "PASS";
+}
+
+static void print_result(const char *name, const char *sub, bool failed,
+			 const char *skip)
+{
+	printf("%s %s%s%s", result_of(failed, skip), name, sub ? "/" : "",
+	       sub ? sub : "");
+	if (!failed && skip)
+		printf(": %s", *skip ? skip : "(no reason given)");
+	printf("\n");
+}
+
+/* Ends the open subtest: prints its line and folds it into its test. */
+static void subtest_end(void)
+{
+	if (!run.sub_name)
+		return;
+	fclose(cur_log);
+	print_result(run.t->name, run.sub_name, cur_failed, cur_skip);
+	if (cur_failed || verbose)
+		print_log(run.sub_buf, run.sub_len);
+	run.subs++;
+	if (cur_failed) {
+		run.subs_failed++;
+		subs_failed++;
+	} else if (cur_skip) {
+		run.subs_skipped++;
+		subs_skipped++;
+	} else {
+		subs_passed++;
+	}
+	free(run.sub_buf);
+	free(run.sub_name);
+	free(cur_skip);
+	run.sub_buf = NULL;
+	run.sub_name = NULL;
+	cur_log = run.log;
+	cur_failed = run.failed;
+	cur_skip = run.skip;
+}
+
+/* A filter "TEST/SUB" selects the subtests of TEST whose name has SUB. */
+static bool subtest_selected(const char *sub)
+{
+	const char *slash;
+	int i;
+
+	if (run.all_subs)
+		return true;
+	for (i = 0; i < nfilters; i++) {
+		slash = strchr(filters[i], '/');
+		if (!slash)
+			continue;
+		if (!memmem(run.t->name, strlen(run.t->name), filters[i],
+			    slash - filters[i]))
+			continue;
+		if (strstr(sub, slash + 1))
+			return true;
+	}
+	return false;
+}
+
+bool test__start_subtest(const char *name)
+{
+	const char *p;
+
+	if (!run.t || cur_log == NULL) {
+		fprintf(stderr, "unit: subtest %s outside a test\n", name);
+		return false;
+	}
+	subtest_end();
+	/* The name becomes a word of a result line that run.sh parses:
+	 * "SKIP test/sub: reason". */
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ')
+			break;
+	if (!*name || *p) {
+		unit_fail_at(NULL, 0, "subtest name '%s': empty, or has '/', ':' or a blank",
+			     name);
+		return false;
+	}
+	if (!subtest_selected(name))
+		return false;
+	run.log = cur_log;
+	run.failed = cur_failed;
+	run.skip = cur_skip;
+	run.sub_name = strdup(name);
+	cur_log = open_memstream(&run.sub_buf, &run.sub_len);
+	if (!run.sub_name || !cur_log) {
+		perror("unit: subtest");
+		exit(2);
+	}
+	cur_failed = false;
+	cur_skip = NULL;
+	return true;
+}
+
 /*
  * libbpf's warnings (a verifier rejection, a failed map operation) belong
  * to the test that triggered them: they go into its log and show up under
@@ -191,23 +344,39 @@ static void print_log(const char *buf, size_t len)
 	}
 }
 
-static bool selected(const char *name, char **filters, int nfilters)
+/*
+ * A test runs when its name contains a filter, or the part of one before
+ * its '/'. *all_subs: all of its subtests run (a filter without '/', or
+ * no filter).
+ */
+static bool selected(const char *name, bool *all_subs)
 {
+	const char *slash;
+	bool sel = false;
 	int i;
 
+	*all_subs = !nfilters;
 	if (!nfilters)
 		return true;
-	for (i = 0; i < nfilters; i++)
-		if (strstr(name, filters[i]))
-			return true;
-	return false;
+	for (i = 0; i < nfilters; i++) {
+		slash = strchr(filters[i], '/');
+		if (!slash) {
+			if (strstr(name, filters[i]))
+				sel = *all_subs = true;
+		} else if (memmem(name, strlen(name), filters[i],
+				  slash - filters[i])) {
+			sel = true;
+		}
+	}
+	return sel;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: unit_runner [-v] [-l] [-w FILE.pcap] [FILTER...]\n"
-		"  FILTER   run only tests whose name contains one of the FILTERs\n"
+		"usage: unit_runner [-v] [-l] [-w FILE.pcap] [FILTER[/SUBFILTER]...]\n"
+		"  FILTER   run only tests whose name contains one of the FILTERs;\n"
+		"           FILTER/SUB: of those, only subtests whose name contains SUB\n"
 		"  -v       show every test's log; -v -v adds libbpf debug output\n"
 		"  -l       list the test names and exit\n"
 		"  -w FILE  also write every packet fed to a program into a pcap\n");
@@ -216,8 +385,8 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *pcap_path = NULL;
-	int passed = 0, failed = 0, ran = 0;
-	bool list = false;
+	int passed = 0, failed = 0, skipped = 0, ran = 0;
+	bool list = false, all_subs;
 	int opt, i;
 
 	while ((opt = getopt(argc, argv, "vlw:h")) != -1) {
@@ -239,12 +408,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	argv += optind;
-	argc -= optind;
+	filters = argv + optind;
+	nfilters = argc - optind;
 
 	if (list) {
 		for (i = 0; i < nr_tests; i++)
-			if (selected(tests[i].name, argv, argc))
+			if (selected(tests[i].name, &all_subs))
 				printf("%s\n", tests[i].name);
 		return 0;
 	}
@@ -260,28 +429,51 @@ int main(int argc, char **argv)
 		const struct unit_test *t = &tests[i];
 		char *buf = NULL;
 		size_t len = 0;
+		bool test_failed;
+		char *skip;
 
-		if (!selected(t->name, argv, argc))
+		if (!selected(t->name, &all_subs))
 			continue;
+		memset(&run, 0, sizeof(run));
+		run.t = t;
+		run.all_subs = all_subs;
 		cur_failed = false;
+		cur_skip = NULL;
 		cur_log = open_memstream(&buf, &len);
 		if (!cur_log) {
 			perror("open_memstream");
 			return 2;
 		}
 		t->fn(t);
+		subtest_end();
 		fclose(cur_log);
 		cur_log = NULL;
 
+		/* A failed subtest fails its test; a test whose subtests
+		 * were all skipped (and that did not fail itself) is
+		 * skipped. */
+		test_failed = cur_failed || run.subs_failed;
+		skip = cur_skip;
+		if (!skip && run.subs && run.subs_skipped == run.subs &&
+		    asprintf(&skip, "all %d subtests skipped", run.subs) < 0)
+			skip = strdup("");
 		ran++;
-		if (cur_failed)
+		if (test_failed)
 			failed++;
+		else if (skip)
+			skipped++;
 		else
 			passed++;
-		printf("%s %s\n", cur_failed ? "FAIL" : "PASS", t->name);
-		if (cur_failed || verbose)
+		print_result(t->name, NULL, test_failed, skip);
+		if (test_failed || verbose)
 			print_log(buf, len);
+		if (run.subs_failed)
+			printf("    %d of %d subtests failed (above)\n",
+			       run.subs_failed, run.subs);
 		free(buf);
+		free(skip);
+		cur_skip = NULL;
+		run.t = NULL;
 	}
 
 	env_cleanup();
@@ -289,6 +481,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unit: no test matches the filter\n");
 		return 1;
 	}
-	printf("Summary: %d passed, %d failed\n", passed, failed);
+	printf("Summary: %d passed, %d failed, %d skipped", passed, failed,
+	       skipped);
+	if (subs_passed + subs_failed + subs_skipped)
+		printf(" (subtests: %d passed, %d failed, %d skipped)",
+		       subs_passed, subs_failed, subs_skipped);
+	printf("\n");
 	return failed ? 1 : 0;
 }

@@ -4,12 +4,28 @@
  *
  * Tests register themselves (UNIT_TEST() for a single function,
  * unit_register() for table-driven cases) and the runner prints exactly
- * one line per test, "PASS <name>" or "FAIL <name>", with whatever the
- * test logged indented beneath a failure (and beneath every test with
- * -v). The assertion macros log the failing expression and both values,
- * and evaluate to true when the assertion held, so a test can write
- * `if (!ASSERT_OK(err, "load")) return;` to stop at the first fatal
- * failure and keep going after a minor one.
+ * one line per test, "PASS <name>", "FAIL <name>" or "SKIP <name>:
+ * <reason>", with whatever the test logged indented beneath a failure
+ * (and beneath every test with -v). The assertion macros log the failing
+ * expression and both values, and evaluate to true when the assertion
+ * held, so a test can write `if (!ASSERT_OK(err, "load")) return;` to
+ * stop at the first fatal failure and keep going after a minor one.
+ *
+ * Subtests, as in test_progs: a test that loops over a table can run
+ * each row as a subtest,
+ *
+ *	for (i = 0; i < n; i++) {
+ *		if (!test__start_subtest(rows[i].name))
+ *			continue;
+ *		...ASSERT_*()...
+ *	}
+ *
+ * so that each row gets its own line, "PASS <test>/<row>" or "FAIL
+ * <test>/<row>" with that row's log beneath it, and a failed row does
+ * not stop the rows after it. A subtest lasts until the next one starts
+ * or the test returns; the test fails if any of its subtests failed.
+ * selftests/run.sh counts the test, not its subtests (but a skipped
+ * subtest also counts as a skip).
  */
 #ifndef CHIMNEY_UNIT_TEST_H
 #define CHIMNEY_UNIT_TEST_H
@@ -46,7 +62,28 @@ void unit_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void unit_fail_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool unit_verbose(void);
+/* Whether the running scope (the open subtest, else the test) failed. */
 bool unit_failed(void);
+
+/*
+ * Ends the open subtest, if any, and starts subtest `name` (no '/', ':'
+ * or blanks). False when a filter leaves it out: skip its body.
+ */
+bool test__start_subtest(const char *name);
+
+/*
+ * Marks the running scope (the open subtest, else the test) skipped,
+ * for the reason given; the caller returns (or moves to the next
+ * subtest) itself. The line reads "SKIP <name>: <reason>", which
+ * run.sh counts apart. A failure, before or after, wins over a skip.
+ * A test whose subtests were all skipped is skipped.
+ *
+ * Skip only for a condition this machine cannot meet (a kernel without
+ * a feature the test needs), found by asking for the feature itself
+ * rather than by the step that failed: a skip must never hide a
+ * failure of something the machine can run.
+ */
+void test__skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * For tests of the checking helpers themselves: between begin and end,
