@@ -49,7 +49,7 @@ int chimney_tc(struct __sk_buff *skb)
 	struct pkt pkt = {};
 	void *data, *data_end;
 	__u32 want, segs;
-	__u64 *c;
+	struct chimney_counters *c;
 	int reason;
 
 	c = counters_get();
@@ -84,8 +84,7 @@ int chimney_tc(struct __sk_buff *skb)
 
 	/* stage: flow table update, tx side (lib/flow.h) */
 	if (cfg->flow_on)
-		flow_tx(&pkt, cfg, (struct chimney_counters *)c,
-			segs > 1 ? segs : 1,
+		flow_tx(&pkt, cfg, c, segs > 1 ? segs : 1,
 			segs > 1 ? gso_wire_bytes(skb, &pkt, segs) : skb->len);
 
 	return TC_ACT_UNSPEC;

@@ -30,7 +30,7 @@ int chimney_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct chimney_config *cfg;
 	struct pkt pkt = {};
-	__u64 *c;
+	struct chimney_counters *c;
 	int reason, ret;
 
 	c = counters_get();
@@ -64,7 +64,7 @@ int chimney_xdp(struct xdp_md *ctx)
 	/* stage: flow table update, rx side (lib/flow.h). A tracked flow
 	 * is steered there, to the CPU it keeps. */
 	if (cfg->flow_on) {
-		ret = flow_rx(&pkt, cfg, (struct chimney_counters *)c);
+		ret = flow_rx(&pkt, cfg, c);
 		if (ret >= 0)
 			return ret;
 	}

@@ -342,7 +342,8 @@ static __always_inline int csum_rl_take(__u32 rate)
 static __always_inline void csum_sample(struct xdp_md *ctx,
 					const struct pkt *pkt,
 					const struct chimney_config *cfg,
-					__u64 *c, __u32 reason, __u16 found,
+					struct chimney_counters *c,
+					__u32 reason, __u16 found,
 					__u16 expected)
 {
 	struct chimney_event *ev;
@@ -397,12 +398,11 @@ static __always_inline void csum_sample(struct xdp_md *ctx,
  */
 __noinline int csum_bad(struct xdp_md *ctx, const struct pkt *pkt,
 			const struct chimney_config *cfg,
-			struct chimney_counters *cnt, __u64 bad)
+			struct chimney_counters *c, __u64 bad)
 {
-	__u64 *c = (__u64 *)cnt;
 	__u32 reason = (bad >> 32) & 0xffff;
 
-	if (!pkt || !cfg || !cnt)
+	if (!pkt || !cfg || !c)
 		return XDP_PASS;
 	count_global(c, reason);
 	if (cfg->csum_sample_rate)
@@ -496,7 +496,8 @@ static __always_inline int csum_ipv6_in_transit(void *data, void *data_end,
  * judged.
  */
 static __always_inline int csum_unparsed(void *data, void *data_end,
-					 const struct pkt *pkt, __u64 *c,
+					 const struct pkt *pkt,
+					 struct chimney_counters *c,
 					 int reason, __u16 *found,
 					 __u16 *expected)
 {
@@ -527,18 +528,18 @@ static __always_inline int csum_unparsed(void *data, void *data_end,
  * CSUM_BAD_INFO() for a frame proven bad, which csum_bad() handles.
  */
 __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
-			   struct chimney_counters *cnt, int reason)
+			   struct chimney_counters *c, int reason)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct chimney_tuple *t = &pkt->tuple;
 	__u16 found = 0, expected = 0, l4_len = pkt->l4_len;
 	__u32 csum_off, seg_len, ok_ctr, bad_ctr, i;
-	__u64 sum = 0, *c = (__u64 *)cnt;
+	__u64 sum = 0;
 	int v4, udp = 0, ret;
 	void *p;
 
-	if (!pkt || !cnt)
+	if (!pkt || !c)
 		return 0;
 	/* A VXLAN frame with a short inner packet is whole outside. */
 	if (reason && reason != HC_parse_vxlan_truncated) {
@@ -692,7 +693,8 @@ unverified_parse:
  * a wrong checksum included, to csum_check().
  */
 static __always_inline int csum_fast(void *data, void *data_end,
-				     const struct pkt *pkt, __u64 *c)
+				     const struct pkt *pkt,
+				     struct chimney_counters *c)
 {
 	const struct chimney_tuple *t = &pkt->tuple;
 	__u32 len = pkt->l4_len, ctr;
@@ -765,7 +767,7 @@ static __always_inline int csum_fast(void *data, void *data_end,
 static __always_inline int csum_verdict(struct xdp_md *ctx,
 					const struct pkt *pkt, int reason,
 					const struct chimney_config *cfg,
-					__u64 *c)
+					struct chimney_counters *c)
 {
 	__u64 bad;
 
@@ -774,10 +776,10 @@ static __always_inline int csum_verdict(struct xdp_md *ctx,
 	if (!reason && csum_fast((void *)(long)ctx->data,
 				 (void *)(long)ctx->data_end, pkt, c))
 		return XDP_PASS;
-	bad = csum_check(ctx, pkt, (struct chimney_counters *)c, reason);
+	bad = csum_check(ctx, pkt, c, reason);
 	if (!bad)
 		return XDP_PASS;
-	return csum_bad(ctx, pkt, cfg, (struct chimney_counters *)c, bad);
+	return csum_bad(ctx, pkt, cfg, c, bad);
 }
 
 #endif /* CHIMNEY_BPF_CSUM_H */

@@ -42,7 +42,7 @@
 
 static __always_inline struct chimney_flow *
 flow_create(const struct chimney_flow_key *key, __u8 proto, int dir, int encap,
-	    __u64 now, __u32 tick, __u64 *c)
+	    __u64 now, __u32 tick, struct chimney_counters *c)
 {
 	struct chimney_flow nv = {};
 	struct chimney_flow *v;
@@ -79,7 +79,7 @@ flow_create(const struct chimney_flow_key *key, __u8 proto, int dir, int encap,
 }
 
 static __always_inline void flow_tcp(struct chimney_flow *v, int dir, __u8 fl,
-				     __u64 *c)
+				     struct chimney_counters *c)
 {
 	__u8 seen;
 
@@ -107,8 +107,8 @@ static __always_inline void flow_tcp(struct chimney_flow *v, int dir, __u8 fl,
  * flow's previous packet (0 for a new flow).
  */
 static __always_inline struct chimney_flow *
-flow_update(const struct pkt *pkt, const struct chimney_config *cfg, __u64 *c,
-	    __u32 segs, __u64 bytes, __u64 *idle)
+flow_update(const struct pkt *pkt, const struct chimney_config *cfg,
+	    struct chimney_counters *c, __u32 segs, __u64 bytes, __u64 *idle)
 {
 	const struct chimney_tuple *t;
 	struct chimney_flow_key key;
@@ -187,8 +187,8 @@ flow_update(const struct pkt *pkt, const struct chimney_config *cfg, __u64 *c,
  */
 static __always_inline int flow_steer(const struct pkt *pkt,
 				      const struct chimney_config *cfg,
-				      __u64 *c, struct chimney_flow *v,
-				      __u64 idle)
+				      struct chimney_counters *c,
+				      struct chimney_flow *v, __u64 idle)
 {
 	__u32 cpu = v->cpu, place, *pick, hash = 0;
 	int ret;
@@ -239,13 +239,12 @@ static __always_inline int flow_steer(const struct pkt *pkt,
  */
 static __always_inline
 int flow_rx(const struct pkt *pkt, const struct chimney_config *cfg,
-	    struct chimney_counters *cnt)
+	    struct chimney_counters *c)
 {
 	struct chimney_flow *v;
-	__u64 *c = (__u64 *)cnt;
 	__u64 idle = 0;
 
-	if (!pkt || !cfg || !cnt)
+	if (!pkt || !cfg || !c)
 		return -1;
 	v = flow_update(pkt, cfg, c, 1, pkt->pkt_len, &idle);
 	if (!v)
@@ -256,11 +255,11 @@ int flow_rx(const struct pkt *pkt, const struct chimney_config *cfg,
 /* The transmit side (TC egress): track the packet. */
 __attribute__((noinline))
 int flow_tx(const struct pkt *pkt, const struct chimney_config *cfg,
-	    struct chimney_counters *cnt, __u32 segs, __u64 bytes)
+	    struct chimney_counters *c, __u32 segs, __u64 bytes)
 {
-	if (!pkt || !cfg || !cnt)
+	if (!pkt || !cfg || !c)
 		return 0;
-	flow_update(pkt, cfg, (__u64 *)cnt, segs, bytes, &(__u64){ 0 });
+	flow_update(pkt, cfg, c, segs, bytes, &(__u64){ 0 });
 	return 0;
 }
 

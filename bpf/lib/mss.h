@@ -406,7 +406,8 @@ struct mss_plan {
 static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 				      const struct pkt *pkt,
 				      const struct chimney_config *cfg,
-				      int hook, __u64 *c, struct mss_plan *pl)
+				      int hook, struct chimney_counters *c,
+				      struct mss_plan *pl)
 {
 	__u8 *p;
 
@@ -464,7 +465,8 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 /* ---- path-MTU signals (XDP) ---------------------------------------- */
 
 static __always_inline void pmtu_log_add(const struct pkt *pkt, __u32 mtu,
-					 const __be32 *dst, __u64 *c)
+					 const __be32 *dst,
+					 struct chimney_counters *c)
 {
 	struct chimney_pmtu_log *log;
 	struct chimney_pmtu_ent *e;
@@ -494,7 +496,8 @@ static __always_inline void pmtu_log_add(const struct pkt *pkt, __u32 mtu,
  * verifier never sees a maybe-NULL packet pointer.
  */
 static __always_inline void pmtu_signal(void *data, void *data_end,
-					const struct pkt *pkt, __u64 *c)
+					const struct pkt *pkt,
+					struct chimney_counters *c)
 {
 	__u8 *p = data + (pkt->l4_off & MSS_OFF_MASK);
 	__be32 dst[4] = {};
@@ -717,14 +720,13 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
  */
 __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 			   const struct chimney_config *cfg,
-			   struct chimney_counters *cnt)
+			   struct chimney_counters *c)
 {
 	struct mss_plan pl = {};
 	int kind = MSS_CSUM_FULL, err;
 	void *data, *data_end;
-	__u64 *c = (__u64 *)cnt;
 
-	if (!ctx || !pkt || !cfg || !cnt)
+	if (!ctx || !pkt || !cfg || !c)
 		return 0;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
@@ -746,12 +748,12 @@ __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 }
 
 __noinline int mss_xdp_icmp(struct xdp_md *ctx, const struct pkt *pkt,
-			    struct chimney_counters *cnt)
+			    struct chimney_counters *c)
 {
-	if (!ctx || !pkt || !cnt)
+	if (!ctx || !pkt || !c)
 		return 0;
 	pmtu_signal((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-		    pkt, (__u64 *)cnt);
+		    pkt, c);
 	return 0;
 }
 
@@ -761,7 +763,8 @@ __noinline int mss_xdp_icmp(struct xdp_md *ctx, const struct pkt *pkt,
  * change length; the caller re-reads data/data_end.
  */
 static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
-				    const struct chimney_config *cfg, __u64 *c)
+				    const struct chimney_config *cfg,
+				    struct chimney_counters *c)
 {
 	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
 		if (pkt->flags & PKT_F_FRAG) {
@@ -775,11 +778,11 @@ static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
 		if ((pkt->tuple.proto == IPPROTO_ICMP ||
 		     pkt->tuple.proto == IPPROTO_ICMPV6) &&
 		    (pkt->flags & PKT_F_L4))
-			mss_xdp_icmp(ctx, pkt, (struct chimney_counters *)c);
+			mss_xdp_icmp(ctx, pkt, c);
 		return;
 	}
 	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_RX))
-		mss_xdp_syn(ctx, pkt, cfg, (struct chimney_counters *)c);
+		mss_xdp_syn(ctx, pkt, cfg, c);
 }
 
 /* ---- TC ------------------------------------------------------------ */
@@ -865,14 +868,13 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 /* The SYN work in TC, global for the same reason as mss_xdp_syn(). */
 __noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
 			  const struct chimney_config *cfg,
-			  struct chimney_counters *cnt)
+			  struct chimney_counters *c)
 {
 	struct mss_plan pl = {};
 	void *data, *data_end;
-	__u64 *c = (__u64 *)cnt;
 	int err;
 
-	if (!skb || !pkt || !cfg || !cnt)
+	if (!skb || !pkt || !cfg || !c)
 		return 0;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -901,7 +903,8 @@ __noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
  * the packet invalidate packet pointers; the caller re-reads them.
  */
 static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
-				   const struct chimney_config *cfg, __u64 *c)
+				   const struct chimney_config *cfg,
+				   struct chimney_counters *c)
 {
 	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
 		if ((pkt->flags & PKT_F_FRAG) &&
@@ -911,7 +914,7 @@ static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
 		return;
 	}
 	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_TX))
-		mss_tc_syn(skb, pkt, cfg, (struct chimney_counters *)c);
+		mss_tc_syn(skb, pkt, cfg, c);
 }
 
 #endif /* CHIMNEY_BPF_MSS_H */

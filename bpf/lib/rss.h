@@ -19,7 +19,7 @@
  */
 static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 				       const struct chimney_config *cfg,
-				       __u32 *hash, __u64 *c)
+				       __u32 *hash, struct chimney_counters *c)
 {
 	const struct chimney_tuple *tp = &pkt->tuple;
 	const struct chimney_rss_table *t;
@@ -60,7 +60,7 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
  */
 static __always_inline int rss_steer(const struct pkt *pkt,
 				     const struct chimney_config *cfg,
-				     __u64 *c)
+				     struct chimney_counters *c)
 {
 	__u32 *cpu, hash;
 	long ret;
