@@ -51,19 +51,11 @@
 
 #include "maps.h"
 #include "counters.h"
+#include <chimney/tcp.h>
 
-#define TCPOPT_EOL		0
-#define TCPOPT_NOP		1
-#define TCPOPT_MSS		2
-#define TCPOLEN_MSS		4
-#define MSS_TCP_HDR		20	/* TCP header without options */
-#define MSS_TCP_HDR_MAX		60
-#define MSS_OPT_SPACE		40
 #define MSS_OFF_MASK		0x3fff	/* offsets are bounded as in parse.h */
-
-#define MSS_TCP_SYN		0x02
-#define MSS_TCP_RST		0x04
-#define MSS_TCP_ACK		0x10
+/* The longest TCP header an inserted MSS option still fits in. */
+#define MSS_INSERT_HLEN_MAX	(CHIMNEY_TCP_HDR_MAX - CHIMNEY_TCPOLEN_MSS)
 
 /* The clamp's view of a SYN's checksum field (XDP). */
 enum mss_csum_kind {
@@ -176,20 +168,21 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 	__u64 i, found = 0, kind, len;
 	int k;
 
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return MSS_OPT_MALFORMED;
-	i = MSS_TCP_HDR + (__u64)th[12] - (__u64)*(volatile __u8 *)(th + 12);
+	i = CHIMNEY_TCP_HDR_LEN + (__u64)th[12] -
+	    (__u64)*(volatile __u8 *)(th + 12);
 	i = mss_widen(i);
-	for (k = 0; k < MSS_OPT_SPACE; k++) {
+	for (k = 0; k < CHIMNEY_TCP_OPT_SPACE; k++) {
 		if (i >= hlen)
 			break;
 		p = data + ((l4_off + i) & MSS_OFF_MASK);
 		if ((void *)(p + 1) > data_end)
 			return MSS_OPT_MALFORMED;
 		kind = p[0];
-		if (kind == TCPOPT_EOL)
+		if (kind == CHIMNEY_TCPOPT_EOL)
 			break;
-		if (kind == TCPOPT_NOP) {
+		if (kind == CHIMNEY_TCPOPT_NOP) {
 			i++;
 			i = mss_widen(i);
 			continue;
@@ -200,10 +193,10 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 		len = p[1];
 		if (len < 2 || i + len > hlen)
 			return MSS_OPT_MALFORMED;
-		if (kind == TCPOPT_MSS) {
+		if (kind == CHIMNEY_TCPOPT_MSS) {
 			/* Receivers disagree on which of two MSS options
 			 * counts: rewriting one of them is no clamp. */
-			if (len != TCPOLEN_MSS || found)
+			if (len != CHIMNEY_TCPOLEN_MSS || found)
 				return MSS_OPT_MALFORMED;
 			found = i;
 		}
@@ -227,13 +220,14 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 static __always_inline int mss_known_layout(void *data, void *data_end,
 					    __u64 l4_off, __u64 hlen)
 {
-	__u8 *o = data + (l4_off & MSS_OFF_MASK) + MSS_TCP_HDR;
+	__u8 *o = data + (l4_off & MSS_OFF_MASK) + CHIMNEY_TCP_HDR_LEN;
 	__u32 w1, w2;
 
 	if ((void *)(o + 12) > data_end)
 		return 0;
 	/* MSS first, in all of them */
-	if (*(__u16 *)o != bpf_htons(TCPOPT_MSS << 8 | TCPOLEN_MSS))
+	if (*(__u16 *)o !=
+	    bpf_htons(CHIMNEY_TCPOPT_MSS << 8 | CHIMNEY_TCPOLEN_MSS))
 		return 0;
 	w1 = *(__u32 *)(o + 4);
 	w2 = *(__u32 *)(o + 8);
@@ -309,7 +303,7 @@ static __always_inline __u32 mss_route_mtu(void *ctx, const struct pkt *pkt,
 
 static __always_inline __u32 mss_min_mtu(__u32 m, __u32 mtu, __u32 hdr)
 {
-	if (mtu > hdr + MSS_TCP_HDR && mtu - hdr < m)
+	if (mtu > hdr + CHIMNEY_TCP_HDR_LEN && mtu - hdr < m)
 		return mtu - hdr;
 	return m;
 }
@@ -349,7 +343,7 @@ static __always_inline __u32 mss_limit(void *ctx, const struct pkt *pkt,
 {
 	const struct chimney_mss_rule *r = NULL;
 	/* The address the connection's SYN is sent to. */
-	int synack = pkt->tcp_flags & MSS_TCP_ACK;
+	int synack = pkt->tcp_flags & CHIMNEY_TCP_ACK;
 	const __be32 *resp = synack ? pkt->tuple.saddr : pkt->tuple.daddr;
 	__u32 hdr, m = 0xffffffff;
 
@@ -418,7 +412,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 		return 0;
 	}
 	p = data + (pkt->l4_off & MSS_OFF_MASK);
-	if ((void *)(p + MSS_TCP_HDR) > data_end) {
+	if ((void *)(p + CHIMNEY_TCP_HDR_LEN) > data_end) {
 		/* The parser saw the header; this keeps the verifier sure. */
 		count_hook(c, hook, HC_mss_malformed);
 		return 0;
@@ -426,7 +420,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	pl->hlen = (p[12] >> 4) * 4;
 	if (mss_known_layout(data, data_end, pkt->l4_off, pl->hlen)) {
 		pl->res = MSS_OPT_FOUND;
-		pl->mss_at = MSS_TCP_HDR;
+		pl->mss_at = CHIMNEY_TCP_HDR_LEN;
 	} else {
 		pl->res = mss_walk(data, data_end, pkt->l4_off, pl->hlen,
 				   &pl->mss_at);
@@ -437,7 +431,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	}
 	if (pl->res == MSS_OPT_FOUND) {
 		p = data + ((pkt->l4_off + pl->mss_at) & MSS_OFF_MASK);
-		if ((void *)(p + TCPOLEN_MSS) > data_end) {
+		if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end) {
 			count_hook(c, hook, HC_mss_malformed);
 			return 0;
 		}
@@ -451,7 +445,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	}
 	/* No MSS option. xt_TCPMSS adds one only to a header followed by
 	 * no data and with room for 4 more bytes. */
-	if (pkt->l4_len != pl->hlen || pl->hlen > MSS_TCP_HDR_MAX - TCPOLEN_MSS) {
+	if (pkt->l4_len != pl->hlen || pl->hlen > MSS_INSERT_HLEN_MAX) {
 		count_hook(c, hook, HC_mss_absent);
 		return 0;
 	}
@@ -536,9 +530,9 @@ static __always_inline void pmtu_signal(void *data, void *data_end,
 static __always_inline __u64 mss_optlen(__u64 hlen)
 {
 	asm volatile("" : "+r"(hlen));
-	if (hlen <= MSS_TCP_HDR || hlen > MSS_TCP_HDR_MAX - TCPOLEN_MSS)
+	if (hlen <= CHIMNEY_TCP_HDR_LEN || hlen > MSS_INSERT_HLEN_MAX)
 		return 0;
-	return hlen - MSS_TCP_HDR;
+	return hlen - CHIMNEY_TCP_HDR_LEN;
 }
 
 /* ---- XDP ----------------------------------------------------------- */
@@ -596,10 +590,10 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 	__u16 check, from, to;
 	__u32 at = pl->mss_at & 0x3f;
 
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	p = th + at;
-	if ((void *)(p + TCPOLEN_MSS) > data_end)
+	if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end)
 		return -1;
 	check = *(__u16 *)(th + 16);
 	*kind = mss_xdp_csum_kind(ctx, pkt, check,
@@ -608,10 +602,10 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	th = data + (pkt->l4_off & MSS_OFF_MASK);
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	p = th + at;
-	if ((void *)(p + TCPOLEN_MSS) > data_end)
+	if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end)
 		return -1;
 	p[2] = pl->new_mss >> 8;
 	p[3] = pl->new_mss & 0xff;
@@ -635,43 +629,44 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
 	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
-	__u32 old_len = pkt->l4_len, new_len = old_len + TCPOLEN_MSS;
-	__u8 opts[MSS_OPT_SPACE] = {};
+	__u32 old_len = pkt->l4_len, new_len = old_len + CHIMNEY_TCPOLEN_MSS;
+	__u8 opts[CHIMNEY_TCP_OPT_SPACE] = {};
 	__u16 check, w12_old, w12_new, opt0, opt1;
 	__u8 *th;
 	__u64 s;
 	int delta;
 
 	th = data + l4_off;
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	check = *(__u16 *)(th + 16);
 	w12_old = *(__u16 *)(th + 12);
-	if (optlen && bpf_xdp_load_bytes(ctx, l4_off + MSS_TCP_HDR, opts, optlen))
+	if (optlen && bpf_xdp_load_bytes(ctx, l4_off + CHIMNEY_TCP_HDR_LEN, opts,
+					 optlen))
 		return -1;
 	*kind = mss_xdp_csum_kind(ctx, pkt, check,
 				  mss_pseudo_sum(pkt, old_len));
 
 	/* The whole frame, including fragments of a multi-buffer one:
 	 * trailing padding or anything else after the segment goes. */
-	delta = (int)(l4_off + hlen + TCPOLEN_MSS) -
+	delta = (int)(l4_off + hlen + CHIMNEY_TCPOLEN_MSS) -
 		(int)bpf_xdp_get_buff_len(ctx);
 	if (bpf_xdp_adjust_tail(ctx, delta))
 		return -1;
-	if (optlen && bpf_xdp_store_bytes(ctx, l4_off + MSS_TCP_HDR + TCPOLEN_MSS,
-				opts, optlen))
+	if (optlen && bpf_xdp_store_bytes(ctx, l4_off + CHIMNEY_TCP_HDR_LEN +
+					  CHIMNEY_TCPOLEN_MSS, opts, optlen))
 		return -1;
 
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	th = data + l4_off;
-	if ((void *)(th + MSS_TCP_HDR + TCPOLEN_MSS) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN + CHIMNEY_TCPOLEN_MSS) > data_end)
 		return -1;
-	th[20] = TCPOPT_MSS;
-	th[21] = TCPOLEN_MSS;
+	th[20] = CHIMNEY_TCPOPT_MSS;
+	th[21] = CHIMNEY_TCPOLEN_MSS;
 	th[22] = pl->new_mss >> 8;
 	th[23] = pl->new_mss & 0xff;
-	th[12] += TCPOLEN_MSS << 2;	/* data offset, in 4-byte words */
+	th[12] += CHIMNEY_TCPOLEN_MSS << 2;	/* data offset: 4-byte words */
 	w12_new = *(__u16 *)(th + 12);
 	opt0 = *(__u16 *)(th + 20);
 	opt1 = *(__u16 *)(th + 22);
@@ -693,7 +688,7 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		if ((void *)(iph + 1) > data_end)
 			return -1;
 		from = iph->tot_len;
-		to = bpf_htons(bpf_ntohs(from) + TCPOLEN_MSS);
+		to = bpf_htons(bpf_ntohs(from) + CHIMNEY_TCPOLEN_MSS);
 		iph->tot_len = to;
 		iph->check = ~mss_csum_fold(mss_csum_acc16((__u16)~iph->check,
 						     from, to));
@@ -703,10 +698,10 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		if ((void *)(ip6h + 1) > data_end)
 			return -1;
 		ip6h->payload_len = bpf_htons(bpf_ntohs(ip6h->payload_len) +
-					      TCPOLEN_MSS);
+					      CHIMNEY_TCPOLEN_MSS);
 	}
 	pkt->l4_len = new_len;
-	pkt->ip_len += TCPOLEN_MSS;
+	pkt->ip_len += CHIMNEY_TCPOLEN_MSS;
 	pkt->pkt_len = l4_off + new_len;
 	return 0;
 }
@@ -766,7 +761,7 @@ static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
 				    const struct chimney_config *cfg,
 				    struct chimney_counters *c)
 {
-	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
+	if (!(pkt->tcp_flags & CHIMNEY_TCP_SYN)) {
 		if (pkt->flags & PKT_F_FRAG) {
 			if (pkt->tuple.proto == IPPROTO_TCP &&
 			    mss_enabled(cfg, CHIMNEY_HOOK_RX))
@@ -781,7 +776,8 @@ static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
 			mss_xdp_icmp(ctx, pkt, c);
 		return;
 	}
-	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_RX))
+	if (!(pkt->tcp_flags & CHIMNEY_TCP_RST) &&
+	    mss_enabled(cfg, CHIMNEY_HOOK_RX))
 		mss_xdp_syn(ctx, pkt, cfg, c);
 }
 
@@ -809,10 +805,12 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
 	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
-	__u32 old_len = pkt->l4_len, new_len = old_len + TCPOLEN_MSS;
-	__u8 opts[MSS_OPT_SPACE] = {};
-	__u8 opt[TCPOLEN_MSS] = { TCPOPT_MSS, TCPOLEN_MSS, pl->new_mss >> 8,
-				  pl->new_mss & 0xff };
+	__u32 old_len = pkt->l4_len, new_len = old_len + CHIMNEY_TCPOLEN_MSS;
+	__u8 opts[CHIMNEY_TCP_OPT_SPACE] = {};
+	__u8 opt[CHIMNEY_TCPOLEN_MSS] = { CHIMNEY_TCPOPT_MSS,
+					  CHIMNEY_TCPOLEN_MSS,
+					  pl->new_mss >> 8,
+					  pl->new_mss & 0xff };
 	__u16 w12_old, w12_new, ip_old, ip_new;
 	__u8 *th;
 
@@ -821,11 +819,12 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	if (skb->len != l4_off + old_len)
 		return 1;
 	th = data + l4_off;
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	w12_old = *(__u16 *)(th + 12);
-	w12_new = bpf_htons(bpf_ntohs(w12_old) + (TCPOLEN_MSS << 10));
-	if (optlen && bpf_skb_load_bytes(skb, l4_off + MSS_TCP_HDR, opts, optlen))
+	w12_new = bpf_htons(bpf_ntohs(w12_old) + (CHIMNEY_TCPOLEN_MSS << 10));
+	if (optlen && bpf_skb_load_bytes(skb, l4_off + CHIMNEY_TCP_HDR_LEN, opts,
+					 optlen))
 		return -1;
 	if (pkt->tuple.family == 4) {
 		if (bpf_skb_load_bytes(skb, l3_off + 2, &ip_old, 2))
@@ -834,14 +833,15 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 		if (bpf_skb_load_bytes(skb, l3_off + 4, &ip_old, 2))
 			return -1;
 	}
-	ip_new = bpf_htons(bpf_ntohs(ip_old) + TCPOLEN_MSS);
+	ip_new = bpf_htons(bpf_ntohs(ip_old) + CHIMNEY_TCPOLEN_MSS);
 
-	if (bpf_skb_change_tail(skb, skb->len + TCPOLEN_MSS, 0))
+	if (bpf_skb_change_tail(skb, skb->len + CHIMNEY_TCPOLEN_MSS, 0))
 		return -1;
-	if (optlen && bpf_skb_store_bytes(skb, l4_off + MSS_TCP_HDR + TCPOLEN_MSS, opts,
-				optlen, 0))
+	if (optlen && bpf_skb_store_bytes(skb, l4_off + CHIMNEY_TCP_HDR_LEN +
+					  CHIMNEY_TCPOLEN_MSS, opts, optlen, 0))
 		return -1;
-	if (bpf_skb_store_bytes(skb, l4_off + MSS_TCP_HDR, opt, sizeof(opt), 0) ||
+	if (bpf_skb_store_bytes(skb, l4_off + CHIMNEY_TCP_HDR_LEN, opt,
+				sizeof(opt), 0) ||
 	    bpf_skb_store_bytes(skb, l4_off + 12, &w12_new, 2, 0))
 		return -1;
 	if (pkt->tuple.family == 4) {
@@ -860,8 +860,8 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	    bpf_l4_csum_replace(skb, l4_off + 16, 0, *(__u32 *)opt, 4))
 		return -1;
 	pkt->l4_len = new_len;
-	pkt->ip_len += TCPOLEN_MSS;
-	pkt->pkt_len += TCPOLEN_MSS;
+	pkt->ip_len += CHIMNEY_TCPOLEN_MSS;
+	pkt->pkt_len += CHIMNEY_TCPOLEN_MSS;
 	return 0;
 }
 
@@ -906,14 +906,15 @@ static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
 				   const struct chimney_config *cfg,
 				   struct chimney_counters *c)
 {
-	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
+	if (!(pkt->tcp_flags & CHIMNEY_TCP_SYN)) {
 		if ((pkt->flags & PKT_F_FRAG) &&
 		    pkt->tuple.proto == IPPROTO_TCP &&
 		    mss_enabled(cfg, CHIMNEY_HOOK_TX))
 			count_hook(c, CHIMNEY_HOOK_TX, HC_mss_fragment);
 		return;
 	}
-	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_TX))
+	if (!(pkt->tcp_flags & CHIMNEY_TCP_RST) &&
+	    mss_enabled(cfg, CHIMNEY_HOOK_TX))
 		mss_tc_syn(skb, pkt, cfg, c);
 }
 
