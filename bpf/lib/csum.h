@@ -7,22 +7,18 @@
  * include/chimney/counters.h); a bad one is sampled to the `events` ring
  * buffer and, with csum=drop, dropped. Nothing else is ever dropped.
  *
- * Sums are RFC 1071 one's complement sums, taken in the CPU's byte order:
- * 32-bit words loaded as they lie in memory are added into 64-bit
- * accumulators, and a sum is right when it is a nonzero multiple of
- * 0xffff (csum_ok()); only bad frames fold theirs. The order of bytes
- * within a word does not change a one's complement sum beyond a byte
- * swap that applies to the checksum field alike, so nothing is
- * byte-swapped per word, and found/expected values stay in network
- * order.
+ * Sums are taken as lib/csum_ops.h describes: 32-bit words, loaded as
+ * they lie in memory, are added into 64-bit accumulators, and found
+ * and expected values stay in network order. A sum is right when it is
+ * a nonzero multiple of 0xffff (csum_ok()); only bad frames fold theirs.
  *
  * The linear part of a frame is summed in place, 128 bytes per loop
  * round (32 loads into 4 independent accumulators) and then a tail of
- * 64/32/16/8/4/2/1-byte pieces. That is about 2 instructions per 4 bytes;
- * bpf_csum_diff() costs more per call here than the bytes it saves. A
- * segment that reaches past the linear part (a multi-buffer xdp.frags
- * frame) is copied CSUM_CHUNK bytes at a time with bpf_xdp_load_bytes()
- * and summed from the copy.
+ * 64/32/16/8/4/2/1-byte pieces: a load and an add per 4 bytes, and no
+ * helper call (bpf_csum_diff() would be one per piece). A segment that
+ * reaches past the linear part (a multi-buffer xdp.frags frame) is
+ * copied CSUM_CHUNK bytes at a time with bpf_xdp_load_bytes() and
+ * summed from the copy.
  */
 #ifndef CHIMNEY_BPF_CSUM_H
 #define CHIMNEY_BPF_CSUM_H
@@ -30,38 +26,12 @@
 #include "maps.h"
 #include "counters.h"
 #include "parse.h"
+#include "csum_ops.h"
 
 #define CSUM_BLOCK		128
 #define CSUM_LINEAR_MAX		4096	/* summed in place; longer: copied */
 #define CSUM_CHUNK		512	/* bytes per bpf_xdp_load_bytes() */
 #define CSUM_NSEC_PER_SEC	1000000000ULL
-
-/* Fold a 64-bit sum of 32-bit words to 16 bits (end-around carries). */
-static __always_inline __u16 csum_fold(__u64 s)
-{
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-/*
- * Is a sum right, i.e. does it fold to 0xffff (-0)? Exactly when it is
- * a nonzero multiple of 0xffff, since 2^16 = 1 modulo 0xffff, and a
- * frame's sum is never 0 (the pseudo-header holds the protocol, the IPv4
- * header its version). Divisibility by an odd constant is a multiply by
- * its inverse modulo 2^64 and one compare (Granlund and Montgomery,
- * 1994): three instructions where the fold takes some seventeen, on
- * every packet. The fold is left for the expected value of bad ones.
- */
-#define CSUM_INV_FFFF	0xfffefffefffeffffULL	/* 0xffff^-1 mod 2^64 */
-#define CSUM_MAX_FFFF	0x0001000100010001ULL	/* (2^64 - 1) / 0xffff */
-
-static __always_inline int csum_ok(__u64 s)
-{
-	return s * CSUM_INV_FFFF <= CSUM_MAX_FFFF;
-}
 
 /*
  * The checksum field value that makes a sum right: the sum without the
@@ -69,7 +39,7 @@ static __always_inline int csum_ok(__u64 s)
  */
 static __always_inline __u16 csum_expected(__u64 sum, __u16 found)
 {
-	return ~csum_fold(sum + (__u16)~found);
+	return ~csum_fold(csum_replace16(sum, found, 0));
 }
 
 #define CSUM_LD4(acc, p, o)	acc += *(__u32 *)((p) + (o))
@@ -534,7 +504,7 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct chimney_tuple *t = &pkt->tuple;
 	__u16 found = 0, expected = 0, l4_len = pkt->l4_len;
-	__u32 csum_off, seg_len, ok_ctr, bad_ctr, i;
+	__u32 csum_off, seg_len, ok_ctr, bad_ctr;
 	__u64 sum = 0;
 	int v4, udp = 0, ret;
 	void *p;
@@ -633,18 +603,8 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 	}
 
 	/* The pseudo-header; ICMP over IPv4 has none. */
-	if (v4) {
-		if (t->proto != IPPROTO_ICMP)
-			sum = (__u64)t->saddr[0] + t->daddr[0] +
-			      bpf_htonl((__u32)t->proto << 16 | seg_len);
-	} else {
-#pragma unroll
-		for (i = 0; i < 4; i++)
-			sum += (__u64)t->saddr[i] + t->daddr[i];
-		/* 64-bit before adding: two 32-bit words can carry out
-		 * of 32 bits, and a lost carry is a lost 1. */
-		sum += (__u64)bpf_htonl(seg_len) + bpf_htonl((__u32)t->proto);
-	}
+	if (!v4 || t->proto != IPPROTO_ICMP)
+		sum = csum_pseudo(t, t->proto, seg_len);
 
 	if (csum_segment(ctx, data, data_end, pkt->l4_off, seg_len, &sum)) {
 		count_global(c, GC_csum_unverified_load);
@@ -733,14 +693,8 @@ static __always_inline int csum_fast(void *data, void *data_end,
 		     *(__u32 *)(ip + 16);
 		if (!csum_ok(hs))
 			return 0;
-		s0 = (__u64)t->saddr[0] + t->daddr[0];
-	} else {
-		s0 = (__u64)t->saddr[0] + t->saddr[1] + t->saddr[2] +
-		     t->saddr[3];
-		s1 = (__u64)t->daddr[0] + t->daddr[1] + t->daddr[2] +
-		     t->daddr[3];
 	}
-	s0 += bpf_htonl((__u32)t->proto << 16 | len);
+	s0 = csum_pseudo(t, t->proto, len);
 
 	CSUM_FAST_PIECE(32, CSUM_LD4(s0, p, 0); CSUM_LD4(s1, p, 4);
 			    CSUM_LD4(s0, p, 8); CSUM_LD4(s1, p, 12);

@@ -51,6 +51,7 @@
 
 #include "maps.h"
 #include "counters.h"
+#include "csum_ops.h"
 #include <chimney/tcp.h>
 
 #define MSS_OFF_MASK		0x3fff	/* offsets are bounded as in parse.h */
@@ -86,52 +87,14 @@ static __always_inline int mss_enabled(const struct chimney_config *cfg,
 		cfg->mss_rules_v4 | cfg->mss_rules_v6) && mss_dir_on(cfg, hook);
 }
 
-/* ---- one's complement arithmetic (RFC 1071, RFC 1624) -------------- */
-
-static __always_inline __u32 mss_csum_fold(__u64 s)
-{
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (__u32)s;
-}
-
 /*
- * The pseudo-header sum of the TCP segment, folded to 16 bits, not
- * inverted: what a CHECKSUM_PARTIAL sender leaves in the field. Words
- * are summed as they lie in memory (the "network order loaded natively"
- * convention every value here follows), so no byte swapping is needed.
+ * The pseudo-header sum of the TCP segment, folded, not inverted: what
+ * a CHECKSUM_PARTIAL sender leaves in the field.
  */
-static __always_inline __u32 mss_pseudo_sum(const struct pkt *pkt,
+static __always_inline __u16 mss_pseudo_sum(const struct pkt *pkt,
 					    __u32 l4_len)
 {
-	const struct chimney_tuple *t = &pkt->tuple;
-	__u64 s = 0;
-
-	s += t->saddr[0];
-	s += t->daddr[0];
-	if (t->family == 6) {
-		s += t->saddr[1];
-		s += t->saddr[2];
-		s += t->saddr[3];
-		s += t->daddr[1];
-		s += t->daddr[2];
-		s += t->daddr[3];
-	}
-	/* IPv4: zero, proto, 16-bit length. IPv6: 32-bit length, three
-	 * zero bytes, next header. Either way proto and a length < 64K
-	 * each add one 16-bit word. */
-	s += bpf_htons(IPPROTO_TCP);
-	s += bpf_htons((__u16)l4_len);
-	return mss_csum_fold(s);
-}
-
-/* Add the change of one 16-bit word to an unfolded running sum. */
-static __always_inline __u64 mss_csum_acc16(__u64 s, __u16 from, __u16 to)
-{
-	return s + (__u16)~from + to;
+	return csum_fold(csum_pseudo(&pkt->tuple, IPPROTO_TCP, l4_len));
 }
 
 /* ---- the option walk ----------------------------------------------- */
@@ -376,13 +339,6 @@ static __always_inline __u32 mss_limit(void *ctx, const struct pkt *pkt,
 	return m == 0xffffffff ? 0 : m;
 }
 
-/* The checksum words of the 2-byte MSS value at offset `at` of the TCP
- * header: swapped when the value sits at an odd offset. */
-static __always_inline __u16 mss_csum_word(__u16 be, __u32 at)
-{
-	return (at & 1) ? __builtin_bswap16(be) : be;
-}
-
 /* What the checks before a rewrite decide, shared by both hooks. */
 struct mss_plan {
 	__u32 limit;		/* the clamp */
@@ -549,7 +505,7 @@ static __always_inline __u64 mss_optlen(__u64 hlen)
 
 static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 					     const struct pkt *pkt,
-					     __u16 check, __u32 pseudo)
+					     __u16 check, __u16 pseudo)
 {
 	__u8 buf[MSS_CSUM_CHUNK];
 	__u32 l4_off = pkt->l4_off, l4_len = pkt->l4_len, off, n;
@@ -576,7 +532,7 @@ static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 		if (sum < 0)
 			return MSS_CSUM_FULL;
 	}
-	return mss_csum_fold(sum) == 0xffff ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
+	return csum_ok(sum) ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
 }
 
 /* Lower the MSS value in place. */
@@ -611,9 +567,10 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 	p[3] = pl->new_mss & 0xff;
 	if (*kind == MSS_CSUM_PARTIAL)
 		return 0;
-	from = mss_csum_word(bpf_htons(pl->old_mss), at + 2);
-	to = mss_csum_word(bpf_htons(pl->new_mss), at + 2);
-	*(__u16 *)(th + 16) = ~mss_csum_fold(mss_csum_acc16((__u16)~check, from, to));
+	/* The value sits at byte at + 2 of the TCP header. */
+	from = csum_word_at(bpf_htons(pl->old_mss), at + 2);
+	to = csum_word_at(bpf_htons(pl->new_mss), at + 2);
+	*(__u16 *)(th + 16) = csum_update16(check, from, to);
 	return 0;
 }
 
@@ -675,10 +632,10 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		*(__u16 *)(th + 16) = mss_pseudo_sum(pkt, new_len);
 	} else {
 		s = (__u16)~check;
-		s = mss_csum_acc16(s, bpf_htons(old_len), bpf_htons(new_len));
-		s = mss_csum_acc16(s, w12_old, w12_new);
+		s = csum_replace16(s, bpf_htons(old_len), bpf_htons(new_len));
+		s = csum_replace16(s, w12_old, w12_new);
 		s += opt0 + opt1;
-		*(__u16 *)(th + 16) = ~mss_csum_fold(s);
+		*(__u16 *)(th + 16) = ~csum_fold(s);
 	}
 
 	if (pkt->tuple.family == 4) {
@@ -690,8 +647,7 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		from = iph->tot_len;
 		to = bpf_htons(bpf_ntohs(from) + CHIMNEY_TCPOLEN_MSS);
 		iph->tot_len = to;
-		iph->check = ~mss_csum_fold(mss_csum_acc16((__u16)~iph->check,
-						     from, to));
+		iph->check = csum_update16(iph->check, from, to);
 	} else {
 		struct ipv6hdr *ip6h = data + l3_off;
 
@@ -793,8 +749,8 @@ static __always_inline int mss_tc_rewrite(struct __sk_buff *skb,
 	if (bpf_skb_store_bytes(skb, l4_off + at + 2, &new_be, 2, 0))
 		return -1;
 	return bpf_l4_csum_replace(skb, l4_off + 16,
-				   mss_csum_word(bpf_htons(pl->old_mss), at + 2),
-				   mss_csum_word(new_be, at + 2), 2) ? -1 : 0;
+				   csum_word_at(bpf_htons(pl->old_mss), at + 2),
+				   csum_word_at(new_be, at + 2), 2) ? -1 : 0;
 }
 
 static __always_inline int mss_tc_insert(struct __sk_buff *skb,
