@@ -2,13 +2,15 @@
 /*
  * XDP ingress: the stages in order. Each reads the struct pkt filled by
  * the parser and never re-parses:
- *   parse -> checksum verdict -> MSS clamp -> flow table -> steer
+ *   parse -> checksum verdict -> path-MTU signals -> MSS clamp
+ *         -> flow table -> steer
  */
 #include "lib/common.h"
 #include "lib/maps.h"
 #include "lib/counters.h"
 #include "lib/parse.h"
 #include "lib/csum.h"
+#include "lib/pmtu.h"
 #include "lib/mss.h"
 #include "lib/flow.h"
 #include "lib/rss.h"
@@ -54,6 +56,9 @@ int chimney_xdp(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (reason)
 		return XDP_PASS;
+
+	/* stage: path-MTU signals ICMP reports (lib/pmtu.h) */
+	pmtu_xdp(ctx, &pkt, c);
 
 	/* stage: MSS clamp of inbound SYN / SYN-ACK (lib/mss.h). It may
 	 * grow the frame: later stages re-read the packet pointers. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * MSS clamping of SYN and SYN-ACK segments, with the kernel's xt_TCPMSS
- * as the reference, and the path-MTU signals (ICMP fragmentation needed,
- * ICMPv6 packet too big) seen on ingress.
+ * as the reference. (The path-MTU signals ICMP reports are logged by
+ * lib/pmtu.h.)
  *
  * Which segments: TCP with SYN set and RST clear (what the usual
  * `-p tcp --tcp-flags SYN,RST SYN` rule in front of TCPMSS selects), over
@@ -412,72 +412,6 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	return 1;
 }
 
-/* ---- path-MTU signals (XDP) ---------------------------------------- */
-
-static __always_inline void pmtu_log_add(const struct pkt *pkt, __u32 mtu,
-					 const __be32 *dst,
-					 struct chimney_counters *c)
-{
-	struct chimney_pmtu_log *log;
-	struct chimney_pmtu_ent *e;
-	__u32 zero = 0;
-
-	log = bpf_map_lookup_elem(&pmtu_log, &zero);
-	if (!log) {
-		/* in-range ARRAY key: "cannot happen", but not silently */
-		count_global(c, GC_xdp_aborted);
-		return;
-	}
-	/* Per-CPU ring: no atomics; `chimney stats` merges by time. */
-	e = &log->ent[log->head & (CHIMNEY_PMTU_LOG - 1)];
-	log->head++;
-	e->ktime_ns = bpf_ktime_get_ns();
-	e->mtu = mtu;
-	e->family = pkt->tuple.family;
-	__builtin_memcpy(e->reporter, pkt->tuple.saddr, 16);
-	__builtin_memcpy(e->dst, dst, 16);
-}
-
-/*
- * ICMP type 3 code 4 carries the next-hop MTU in bytes 6-7; ICMPv6
- * type 2 carries it in bytes 4-7. Both quote the packet that was too
- * big; its destination says which path is narrow (zero when the quote
- * is cut short). Copied out right after each bounds check, so the
- * verifier never sees a maybe-NULL packet pointer.
- */
-static __always_inline void pmtu_signal(void *data, void *data_end,
-					const struct pkt *pkt,
-					struct chimney_counters *c)
-{
-	__u8 *p = data + (pkt->l4_off & MSS_OFF_MASK);
-	__be32 dst[4] = {};
-	__u32 mtu;
-
-	if ((void *)(p + 8) > data_end)
-		return;
-	if (pkt->tuple.proto == IPPROTO_ICMP) {
-		if (p[0] != ICMP_DEST_UNREACH || p[1] != ICMP_FRAG_NEEDED)
-			return;
-		count_global(c, GC_pmtu_frag_needed);
-		mtu = (__u32)p[6] << 8 | p[7];
-		/* quoted IPv4 header: daddr at 16 */
-		if ((void *)(p + 8 + 20) <= data_end)
-			__builtin_memcpy(dst, p + 8 + 16, 4);
-	} else if (pkt->tuple.proto == IPPROTO_ICMPV6) {
-		if (p[0] != ICMPV6_PKT_TOOBIG)
-			return;
-		count_global(c, GC_pmtu_pkt_too_big);
-		mtu = (__u32)p[4] << 24 | (__u32)p[5] << 16 |
-		      (__u32)p[6] << 8 | p[7];
-		/* quoted IPv6 header: daddr at 24 */
-		if ((void *)(p + 8 + 40) <= data_end)
-			__builtin_memcpy(dst, p + 8 + 24, 16);
-	} else {
-		return;
-	}
-	pmtu_log_add(pkt, mtu, dst, c);
-}
-
 /*
  * The options an insertion moves up: hlen - 20, at most 36 (a header of
  * 60 has no room). The barrier hides hlen's origin from clang, so the
@@ -663,11 +597,11 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 }
 
 /*
- * The SYN work in XDP, and the ICMP work, are global functions: the
- * verifier checks a global function once, on its own, instead of once
- * for every distinct state the parser can leave behind (which made this
- * stage cost hundreds of thousands of verifier steps when inlined).
- * Their arguments may be NULL as far as the verifier knows.
+ * The SYN work in XDP is a global function: the verifier checks a
+ * global function once, on its own, instead of once for every distinct
+ * state the parser can leave behind (which made this stage cost
+ * hundreds of thousands of verifier steps when inlined). Its arguments
+ * may be NULL as far as the verifier knows.
  */
 __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 			   const struct chimney_config *cfg,
@@ -698,42 +632,33 @@ __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 	return 0;
 }
 
-__noinline int mss_xdp_icmp(struct xdp_md *ctx, const struct pkt *pkt,
-			    struct chimney_counters *c)
+/*
+ * Does the stage have SYN work for this segment? Every other packet
+ * pays only these tests in either hook; a TCP fragment is counted and
+ * skipped (its header may not be whole).
+ */
+static __always_inline int mss_wants(const struct pkt *pkt,
+				     const struct chimney_config *cfg,
+				     struct chimney_counters *c, int hook)
 {
-	if (!ctx || !pkt || !c)
+	if (!(pkt->tcp_flags & CHIMNEY_TCP_SYN)) {
+		if ((pkt->flags & PKT_F_FRAG) &&
+		    pkt->tuple.proto == IPPROTO_TCP && mss_enabled(cfg, hook))
+			count_hook(c, hook, HC_mss_fragment);
 		return 0;
-	pmtu_signal((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-		    pkt, c);
-	return 0;
+	}
+	return !(pkt->tcp_flags & CHIMNEY_TCP_RST) && mss_enabled(cfg, hook);
 }
 
 /*
- * The stage in XDP: inbound SYN / SYN-ACK, and the path-MTU signals.
- * Inline, this is a few tests for every other packet. The frame may
- * change length; the caller re-reads data/data_end.
+ * The stage in XDP: inbound SYN / SYN-ACK. The frame may change length;
+ * the caller re-reads data/data_end.
  */
 static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
 				    const struct chimney_config *cfg,
 				    struct chimney_counters *c)
 {
-	if (!(pkt->tcp_flags & CHIMNEY_TCP_SYN)) {
-		if (pkt->flags & PKT_F_FRAG) {
-			if (pkt->tuple.proto == IPPROTO_TCP &&
-			    mss_enabled(cfg, CHIMNEY_HOOK_RX))
-				count_hook(c, CHIMNEY_HOOK_RX, HC_mss_fragment);
-			return;
-		}
-		/* PKT_F_L4: the parser read an ICMP header of the packet's
-		 * own family (IPv4's number 58 is no ICMPv6). */
-		if ((pkt->tuple.proto == IPPROTO_ICMP ||
-		     pkt->tuple.proto == IPPROTO_ICMPV6) &&
-		    (pkt->flags & PKT_F_L4))
-			mss_xdp_icmp(ctx, pkt, c);
-		return;
-	}
-	if (!(pkt->tcp_flags & CHIMNEY_TCP_RST) &&
-	    mss_enabled(cfg, CHIMNEY_HOOK_RX))
+	if (mss_wants(pkt, cfg, c, CHIMNEY_HOOK_RX))
 		mss_xdp_syn(ctx, pkt, cfg, c);
 }
 
@@ -862,15 +787,7 @@ static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
 				   const struct chimney_config *cfg,
 				   struct chimney_counters *c)
 {
-	if (!(pkt->tcp_flags & CHIMNEY_TCP_SYN)) {
-		if ((pkt->flags & PKT_F_FRAG) &&
-		    pkt->tuple.proto == IPPROTO_TCP &&
-		    mss_enabled(cfg, CHIMNEY_HOOK_TX))
-			count_hook(c, CHIMNEY_HOOK_TX, HC_mss_fragment);
-		return;
-	}
-	if (!(pkt->tcp_flags & CHIMNEY_TCP_RST) &&
-	    mss_enabled(cfg, CHIMNEY_HOOK_TX))
+	if (mss_wants(pkt, cfg, c, CHIMNEY_HOOK_TX))
 		mss_tc_syn(skb, pkt, cfg, c);
 }
 
