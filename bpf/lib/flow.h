@@ -197,14 +197,9 @@ static __always_inline int flow_steer(const struct pkt *pkt,
 	    idle <= (__u64)cfg->flow_rebalance_idle_ms * 1000000) {
 		if (cpu == CHIMNEY_FLOW_CPU_LOCAL)
 			return XDP_PASS;
-		ret = bpf_redirect_map(&cpus, cpu, XDP_PASS);
-		if (ret == XDP_REDIRECT) {
-			if (pkt->flags & PKT_F_ENCAP)
-				count_global(c, GC_steer_inner);
-			count_global(c, GC_steer_redirect);
-			return ret;
-		}
-		count_global(c, GC_steer_flow_cpu_gone);
+		if (steer_to_cpu(pkt, cpu, c, GC_steer_flow_cpu_gone) ==
+		    XDP_REDIRECT)
+			return XDP_REDIRECT;
 	}
 
 	/* Place it: a new flow, the first received packet of a flow TC
@@ -214,15 +209,10 @@ static __always_inline int flow_steer(const struct pkt *pkt,
 	place = CHIMNEY_FLOW_CPU_LOCAL;
 	ret = XDP_PASS;
 	if (cfg->steer_nr && pick) {
-		if (pkt->flags & PKT_F_ENCAP)
-			count_global(c, GC_steer_inner);
-		ret = bpf_redirect_map(&cpus, *pick, XDP_PASS);
+		ret = steer_to_cpu(pkt, *pick, c, GC_steer_no_cpu);
 		if (ret == XDP_REDIRECT) {
 			place = *pick;
-			count_global(c, GC_steer_redirect);
 			count_global(c, GC_steer_flow_placed);
-		} else {
-			count_global(c, GC_steer_no_cpu);
 		}
 	}
 	if (cpu != CHIMNEY_FLOW_CPU_NONE && cpu != place)

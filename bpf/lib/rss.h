@@ -53,6 +53,35 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 }
 
 /*
+ * Redirect a steered packet to the cpumap queue of `cpu`: XDP_REDIRECT,
+ * counted steer_redirect; or, when that CPU has no cpumap entry,
+ * XDP_PASS, counted `miss`: the packet stays on the receiving CPU.
+ *
+ * A VXLAN packet counts steer_inner once its inner flow decided where
+ * it goes: when it is redirected, and on a steer_no_cpu miss (the
+ * indirection table chose, by the inner flow, a CPU that is not
+ * there). A flow's kept CPU that is gone (steer_flow_cpu_gone) decides
+ * nothing yet: lib/flow.h places the flow again, and that counts it.
+ */
+static __always_inline int steer_to_cpu(const struct pkt *pkt, __u32 cpu,
+					struct chimney_counters *c, int miss)
+{
+	/* Compared as the helper's long: narrowed to int first, the
+	 * value is sign-extended again for the compare. */
+	long ret = bpf_redirect_map(&cpus, cpu, XDP_PASS);
+
+	if ((pkt->flags & PKT_F_ENCAP) &&
+	    (ret == XDP_REDIRECT || miss == GC_steer_no_cpu))
+		count_global(c, GC_steer_inner);
+	if (ret == XDP_REDIRECT) {
+		count_global(c, GC_steer_redirect);
+		return XDP_REDIRECT;
+	}
+	count_global(c, miss);
+	return XDP_PASS;
+}
+
+/*
  * Steer a parsed IP packet. Returns XDP_REDIRECT, or XDP_PASS when
  * steering is off or the chosen CPU has no cpumap entry. Packets of
  * flows the flow table tracks are steered by lib/flow.h instead, to the
@@ -63,7 +92,6 @@ static __always_inline int rss_steer(const struct pkt *pkt,
 				     struct chimney_counters *c)
 {
 	__u32 *cpu, hash;
-	long ret;
 
 	if (!cfg->steer_nr)
 		return XDP_PASS;
@@ -74,17 +102,7 @@ static __always_inline int rss_steer(const struct pkt *pkt,
 	cpu = rss_pick(pkt, cfg, &hash, c);
 	if (!cpu)
 		return XDP_PASS;
-	if (pkt->flags & PKT_F_ENCAP)
-		count_global(c, GC_steer_inner);
-	/* Compared as the helper's long: narrowed to int first, clang
-	 * spends 4 instructions on the conversion. */
-	ret = bpf_redirect_map(&cpus, *cpu, XDP_PASS);
-	if (ret == XDP_REDIRECT) {
-		count_global(c, GC_steer_redirect);
-		return XDP_REDIRECT;
-	}
-	count_global(c, GC_steer_no_cpu);
-	return ret;
+	return steer_to_cpu(pkt, *cpu, c, GC_steer_no_cpu);
 }
 
 #endif /* CHIMNEY_BPF_RSS_H */
