@@ -591,7 +591,6 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 					      CHIMNEY_TCPOLEN_MSS);
 	}
 	pkt->l4_len = new_len;
-	pkt->ip_len += CHIMNEY_TCPOLEN_MSS;
 	pkt->pkt_len = l4_off + new_len;
 	return 0;
 }
@@ -741,7 +740,6 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	    bpf_l4_csum_replace(skb, l4_off + 16, 0, *(__u32 *)opt, 4))
 		return -1;
 	pkt->l4_len = new_len;
-	pkt->ip_len += CHIMNEY_TCPOLEN_MSS;
 	pkt->pkt_len += CHIMNEY_TCPOLEN_MSS;
 	return 0;
 }

@@ -156,10 +156,9 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 /* An IP fragment: only the first carries the L4 header, but its ports
  * are not used either: every fragment of a datagram must hash alike,
  * and none can be checksummed alone. The ports stay zero. */
-static __always_inline void parse_frag(struct pkt *pkt, int inner,
-				       __u16 flags)
+static __always_inline void parse_frag(struct pkt *pkt, int inner)
 {
-	pkt->flags |= inner ? PKT_F_INNER_FRAG : flags;
+	pkt->flags |= inner ? PKT_F_INNER_FRAG : PKT_F_FRAG;
 }
 
 static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
@@ -193,15 +192,13 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
 	t->saddr[0] = iph->saddr;
 	t->daddr[0] = iph->daddr;
 	if (!inner) {
-		pkt->ip_len = tot;
 		pkt->l4_off = off + ihl;
 		pkt->l4_len = tot - ihl;
 		if (ihl > sizeof(*iph))
 			pkt->flags |= PKT_F_IP_OPTS;
 	}
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
-		parse_frag(pkt, inner, iph->frag_off & bpf_htons(IP_OFFSET) ?
-				       PKT_F_FRAG : PKT_F_FRAG | PKT_F_FRAG_FIRST);
+		parse_frag(pkt, inner);
 		return 0;
 	}
 	return parse_l4(data, data_end, off + ihl, tot - ihl, pkt, inner, cfg);
@@ -215,7 +212,6 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	struct chimney_tuple *t = inner ? &pkt->inner : &pkt->tuple;
 	struct ipv6hdr *ip6h;
 	__u32 plen, end, cur;
-	__u16 flags = 0;
 	__u8 nh;
 	int i;
 
@@ -232,8 +228,6 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	t->family = 6;
 	__builtin_memcpy(t->saddr, &ip6h->saddr, 16);
 	__builtin_memcpy(t->daddr, &ip6h->daddr, 16);
-	if (!inner)
-		pkt->ip_len = sizeof(*ip6h) + plen;
 	end = off + sizeof(*ip6h) + plen;
 	cur = off + sizeof(*ip6h);
 	nh = ip6h->nexthdr;
@@ -254,12 +248,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 
 			if ((void *)(fh + 1) > data_end || cur + 8 > end)
 				return HC_parse_ipv6_ext_truncated;
-			if (fh->frag_off & bpf_htons(IP6_OFFSET)) {
-				t->proto = fh->nexthdr;
-				goto frag;
-			}
-			if (fh->frag_off & bpf_htons(IP6_MF)) {
-				flags = PKT_F_FRAG_FIRST;
+			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
 				t->proto = fh->nexthdr;
 				goto frag;
 			}
@@ -293,7 +282,7 @@ frag:
 		pkt->l4_off = cur + 8;
 		pkt->l4_len = end - (cur + 8);
 	}
-	parse_frag(pkt, inner, flags | PKT_F_FRAG);
+	parse_frag(pkt, inner);
 	return 0;
 }
 
@@ -340,7 +329,6 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
 		__builtin_memset(&pkt->inner, 0, sizeof(pkt->inner));
 		return HC_parse_vxlan_truncated;
 	}
-	pkt->inner_l3_off = off;
 	pkt->flags |= PKT_F_ENCAP;
 	return 0;
 }
@@ -385,8 +373,6 @@ static __always_inline int parse_packet(struct pkt *pkt, void *data,
 			vh = data + off;
 			if ((void *)(vh + 1) > data_end)
 				return HC_parse_vlan_truncated;
-			pkt->vlan_tci[i] = bpf_ntohs(vh->tci);
-			pkt->vlan_depth++;
 			pkt->flags |= PKT_F_VLAN;
 			proto = bpf_ntohs(vh->proto);
 			off += sizeof(*vh);
