@@ -31,7 +31,7 @@ static __always_inline __u64 gso_wire_bytes(struct __sk_buff *skb,
 	if (!(pkt->flags & PKT_F_L4))
 		return skb->len;
 	if (pkt->tuple.proto == IPPROTO_TCP) {
-		struct tcphdr *th = data + (pkt->l4_off & 0x3fff);
+		struct tcphdr *th = data + (pkt->l4_off & PKT_OFF_MASK);
 
 		if ((void *)(th + 1) > data_end)
 			return skb->len;
@@ -77,10 +77,9 @@ int chimney_tc(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 
 	/* stage: MSS clamp of outbound SYN / SYN-ACK (lib/mss.h). Its
-	 * helpers may change the skb: later stages re-read the pointers. */
+	 * helpers may change the skb: data and data_end are stale from
+	 * here on; gso_wire_bytes() reads the skb's own. */
 	mss_tc(skb, &pkt, cfg, c);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
 
 	/* stage: flow table update, tx side (lib/flow.h) */
 	if (cfg->flow_on)

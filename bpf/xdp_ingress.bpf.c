@@ -43,8 +43,8 @@ int chimney_xdp(struct xdp_md *ctx)
 	reason = parse_packet(&pkt, data, data_end, data_end - data, cfg);
 	if (reason == HC_parse_ipv4_len_beyond ||
 	    reason == HC_parse_ipv6_len_beyond) {
-		/* The mask tells the verifier the range of a global
-		 * function's result (parse reasons are all below 64). */
+		/* The mask gives a global function's result a range
+		 * (lib/verifier.h); parse reasons are all below 64. */
 		reason = parse_xdp_multibuf(ctx, &pkt, cfg, reason) & 0x3f;
 	}
 	count_parse(c, CHIMNEY_HOOK_RX, &pkt, reason);
@@ -61,10 +61,9 @@ int chimney_xdp(struct xdp_md *ctx)
 	pmtu_xdp(ctx, &pkt, c);
 
 	/* stage: MSS clamp of inbound SYN / SYN-ACK (lib/mss.h). It may
-	 * grow the frame: later stages re-read the packet pointers. */
+	 * grow the frame: data and data_end are stale from here on, and
+	 * the stages after it read no packet bytes. */
 	mss_xdp(ctx, &pkt, cfg, c);
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
 
 	/* stage: flow table update, rx side (lib/flow.h). A tracked flow
 	 * is steered there, to the CPU it keeps. */

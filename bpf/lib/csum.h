@@ -46,9 +46,9 @@ static __always_inline __u16 csum_expected(__u64 sum, __u16 found)
 
 /*
  * Sum len bytes of the linear area at off. The caller made sure that
- * off + len lies within it and below CSUM_LINEAR_MAX + CSUM_BLOCK; the
- * checks here are the verifier's. Returns 0, or -1 if a piece is not
- * in bounds after all.
+ * off + len lies within it and that len is below CSUM_LINEAR_MAX, the
+ * loop's bound; the checks here are the verifier's. Returns 0, or -1 if
+ * a piece is not in bounds after all.
  */
 static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 				       __u32 len, __u64 *sum)
@@ -60,7 +60,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 	for (i = 0; i < CSUM_LINEAR_MAX / CSUM_BLOCK; i++) {
 		if (len < CSUM_BLOCK)
 			break;
-		off &= 0x3fff;
+		off &= PKT_OFF_MASK;
 		p = data + off;
 		if (p + CSUM_BLOCK > data_end)
 			return -1;
@@ -88,7 +88,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 	/* The tail, largest piece first: every piece starts at an even
 	 * offset of the segment, so a last odd byte is the high-order
 	 * byte of its 16-bit word, as RFC 1071 pads it. */
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	p = data + off;
 	if (len & 64) {
 		if (p + 64 > data_end)
@@ -101,7 +101,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 		CSUM_LD4(s2, p, 40); CSUM_LD4(s3, p, 44);
 		CSUM_LD4(s0, p, 48); CSUM_LD4(s1, p, 52);
 		CSUM_LD4(s2, p, 56); CSUM_LD4(s3, p, 60);
-		off = (off + 64) & 0x3fff;
+		off = (off + 64) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 32) {
@@ -111,7 +111,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 		CSUM_LD4(s2, p, 8);  CSUM_LD4(s3, p, 12);
 		CSUM_LD4(s0, p, 16); CSUM_LD4(s1, p, 20);
 		CSUM_LD4(s2, p, 24); CSUM_LD4(s3, p, 28);
-		off = (off + 32) & 0x3fff;
+		off = (off + 32) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 16) {
@@ -119,28 +119,28 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 			return -1;
 		CSUM_LD4(s0, p, 0);  CSUM_LD4(s1, p, 4);
 		CSUM_LD4(s2, p, 8);  CSUM_LD4(s3, p, 12);
-		off = (off + 16) & 0x3fff;
+		off = (off + 16) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 8) {
 		if (p + 8 > data_end)
 			return -1;
 		CSUM_LD4(s0, p, 0);  CSUM_LD4(s1, p, 4);
-		off = (off + 8) & 0x3fff;
+		off = (off + 8) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 4) {
 		if (p + 4 > data_end)
 			return -1;
 		CSUM_LD4(s2, p, 0);
-		off = (off + 4) & 0x3fff;
+		off = (off + 4) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 2) {
 		if (p + 2 > data_end)
 			return -1;
 		s3 += *(__u16 *)p;
-		off = (off + 2) & 0x3fff;
+		off = (off + 2) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 1) {
@@ -184,10 +184,10 @@ static __always_inline void csum_sum512(struct csum_scratch *w)
  * whole buffer. A short last chunk lands in a zeroed buffer, so the
  * bytes after it add nothing and an odd last byte is padded with zero.
  *
- * A global function of its own: its 128-round loop would otherwise be
- * walked by the verifier once per protocol path of csum_check() (some
- * 670,000 instructions); alone it is walked once. Only multi-buffer
- * frames pay for the call. Returns the sum folded to 32 bits, or -1.
+ * A global function of its own (lib/verifier.h): its 128-round loop
+ * would otherwise be walked by the verifier once per protocol path of
+ * csum_check(); alone it is walked once. Only multi-buffer frames pay
+ * for the call. Returns the sum folded to 32 bits, or -1.
  */
 __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 {
@@ -201,8 +201,8 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 		return -1;
 	/* The running sum lives in the map value: what stays live across
 	 * the helper call then (nearly) fits the callee-saved registers,
-	 * and the function needs little stack (a call chain has 512 bytes
-	 * in all, and the main program uses most). */
+	 * and the function needs little stack (a call chain shares 512
+	 * bytes, and the main program uses most). */
 	w->sum = 0;
 	/* Whole chunks in the loop, the short one after it: one path
 	 * per round keeps the verifier's walk linear. */
@@ -224,9 +224,9 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 #pragma unroll
 		for (i = 0; i < CSUM_CHUNK / 8; i++)
 			q[i] = 0;
-		/* len is 1..CSUM_CHUNK-1 here; make the test the one the
-		 * call uses, or clang tests a copy the verifier cannot tie
-		 * to the size argument. */
+		/* len is 1..CSUM_CHUNK-1 here; the test must be on the
+		 * register the call takes (lib/verifier.h: ordering
+		 * points). */
 		n = len;
 		barrier_var(n);
 		if (n < 1 || n >= CSUM_CHUNK)
@@ -248,7 +248,7 @@ static __always_inline int csum_segment(struct xdp_md *ctx, void *data,
 	__u32 linear = data_end - data;
 	long s;
 
-	if (off + len <= linear && off < 0x3fff && len < CSUM_LINEAR_MAX)
+	if (off + len <= linear && off < PKT_OFF_MASK && len < CSUM_LINEAR_MAX)
 		return csum_linear(data, data_end, off, len, sum);
 	s = csum_frags(ctx, off, len);
 	if (s < 0)
@@ -363,8 +363,8 @@ static __always_inline void csum_sample(struct xdp_md *ctx,
 /*
  * A checksum proven wrong: count it, sample it, drop it if asked to.
  * Global, and called by the main program rather than by csum_check():
- * a call chain's frames share 512 bytes of stack, and the sampling
- * code needs room of its own.
+ * the sampling code needs stack of its own (lib/verifier.h: global
+ * functions).
  */
 __noinline int csum_bad(struct xdp_md *ctx, const struct pkt *pkt,
 			const struct chimney_config *cfg,
@@ -397,7 +397,7 @@ static __always_inline int csum_ipv4_hdr(void *data, void *data_end, __u32 off,
 	void *p;
 	int i;
 
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	p = data + off;
 	if (p + sizeof(*iph) > data_end)
 		return -1;
@@ -436,14 +436,14 @@ static __always_inline int csum_ipv6_in_transit(void *data, void *data_end,
 	__u32 cur = pkt->l3_off + sizeof(struct ipv6hdr), len, i;
 	__u8 *p, nh;
 
-	p = data + (pkt->l3_off & 0x3fff);
+	p = data + (pkt->l3_off & PKT_OFF_MASK);
 	if ((void *)(p + sizeof(struct ipv6hdr)) > data_end)
 		return -1;
 	nh = ((struct ipv6hdr *)p)->nexthdr;
 	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
 		if (cur >= pkt->l4_off)
 			break;
-		p = data + (cur & 0x3fff);
+		p = data + (cur & PKT_OFF_MASK);
 		if ((void *)(p + 4) > data_end)
 			return -1;
 		if (nh == IPPROTO_ROUTING && p[3])
@@ -474,7 +474,7 @@ static __always_inline int csum_unparsed(void *data, void *data_end,
 	__u8 *vihl;
 
 	if (pkt->l3_proto == ETH_P_IP) {
-		vihl = data + (pkt->l3_off & 0x3fff);
+		vihl = data + (pkt->l3_off & PKT_OFF_MASK);
 		if ((void *)(vihl + 1) <= data_end && (*vihl >> 4) == 4 &&
 		    (*vihl & 0xf) >= 5 &&
 		    !csum_ipv4_hdr(data, data_end, pkt->l3_off,
@@ -489,10 +489,10 @@ static __always_inline int csum_unparsed(void *data, void *data_end,
 }
 
 /*
- * The checks behind csum_verdict(). A global function: the verifier
- * walks it once, with the packet unknown, instead of once for every
- * path through the parser that reaches it (a few hundred, each with
- * its own constant offsets). The price is one BPF-to-BPF call.
+ * The checks behind csum_verdict(). A global function (lib/verifier.h):
+ * the verifier walks it once, with the packet unknown, instead of once
+ * for every path through the parser that reaches it, each with its own
+ * constant offsets.
  *
  * Returns 0 when the frame's outcome is counted (ok or unverified), or
  * CSUM_BAD_INFO() for a frame proven bad, which csum_bad() handles.
@@ -558,7 +558,7 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 		bad_ctr = v4 ? GC_csum_bad_tcp : GC_csum_bad_tcp6;
 		break;
 	case IPPROTO_UDP: {
-		struct udphdr *uh = data + (pkt->l4_off & 0x3fff);
+		struct udphdr *uh = data + (pkt->l4_off & PKT_OFF_MASK);
 
 		if ((void *)(uh + 1) > data_end)
 			goto unverified_parse;
@@ -590,7 +590,7 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 		goto unverified_proto;
 	}
 
-	p = data + ((pkt->l4_off + csum_off) & 0x3fff);
+	p = data + ((pkt->l4_off + csum_off) & PKT_OFF_MASK);
 	if (p + 2 > data_end)
 		goto unverified_parse;
 	found = *(__u16 *)p;
@@ -647,10 +647,10 @@ unverified_parse:
  * extension headers) TCP or UDP packet whose segment is shorter than
  * CSUM_FAST_MAX bytes: a 64-byte frame, a bare ACK. Straight-line code,
  * so the verifier's walk through it stays short for every parser path
- * that reaches it, and no call: a BPF-to-BPF call and its return cost
- * some 8 ns on a CPU with return-thunk mitigations. Returns 1 when the
- * checksums are right (and counted), 0 to leave every other outcome,
- * a wrong checksum included, to csum_check().
+ * that reaches it, and no call: the small packets, which cannot pay
+ * for one, never make one. Returns 1 when the checksums are right (and
+ * counted), 0 to leave every other outcome, a wrong checksum included,
+ * to csum_check().
  */
 static __always_inline int csum_fast(void *data, void *data_end,
 				     const struct pkt *pkt,
@@ -664,7 +664,7 @@ static __always_inline int csum_fast(void *data, void *data_end,
 	if ((pkt->flags & (PKT_F_FRAG | PKT_F_IP_OPTS | PKT_F_IPV6_EXT |
 			   PKT_F_L4)) != PKT_F_L4 || len >= CSUM_FAST_MAX)
 		return 0;
-	p = data + (pkt->l4_off & 0x3fff);
+	p = data + (pkt->l4_off & PKT_OFF_MASK);
 	if (p + sizeof(struct udphdr) > data_end)
 		return 0;
 	if (t->proto == IPPROTO_TCP) {
@@ -684,7 +684,7 @@ static __always_inline int csum_fast(void *data, void *data_end,
 	}
 
 	if (t->family == 4) {
-		void *ip = data + (pkt->l3_off & 0x3fff);
+		void *ip = data + (pkt->l3_off & PKT_OFF_MASK);
 
 		if (ip + sizeof(struct iphdr) > data_end)
 			return 0;

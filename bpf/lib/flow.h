@@ -19,14 +19,12 @@
  * Expiry is not done here: `chimney run` sweeps idle flows out. Without
  * it, the LRU still makes room for every new flow.
  *
- * flow_tx() is a global (noinline, non-static) function: the verifier
- * checks it once, on its own, instead of once per path that reaches
- * the call; inlined into TC, this stage multiplied with every parser
- * outcome before it. flow_rx() is inlined into XDP: since the checksum
- * and MSS stages became global functions the XDP program verifies in
- * ~435k of the 1M instructions with it, and the inline stage saves a
- * call (~6 ns a packet on this CPU). It steers tracked packets itself
- * (flow affinity).
+ * flow_tx() is a global function (lib/verifier.h): inlined into TC,
+ * this stage multiplied with every parser outcome before it. flow_rx()
+ * is inlined into XDP, where the program verifies well within the
+ * limit with it (the checksum and MSS stages are global functions
+ * there), and saves a call on every packet while flow=on. It steers
+ * tracked packets itself (flow affinity).
  */
 #ifndef CHIMNEY_BPF_FLOW_H
 #define CHIMNEY_BPF_FLOW_H
@@ -141,10 +139,11 @@ flow_update(const struct pkt *pkt, const struct chimney_config *cfg,
 	dir = chimney_flow_key_make(&key, t) & 1;
 	/*
 	 * Times are the coarse clock (tick resolution, plenty for idle
-	 * times of seconds), and even that costs some 15 ns a packet here.
-	 * The tick count costs next to nothing: a flow's later packets in
-	 * the same tick keep last_seen as it is, and the clock is read once
-	 * per tick per flow, not per packet.
+	 * times of seconds), and even reading that is a helper call with
+	 * a clock read behind it. The tick count is one load (64-bit
+	 * JITs inline bpf_jiffies64()): a flow's later packets in the same
+	 * tick keep last_seen as it is, and the clock is read once per
+	 * tick per flow, not per packet.
 	 */
 	tick = bpf_jiffies64();
 

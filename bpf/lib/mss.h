@@ -54,7 +54,6 @@
 #include "csum_ops.h"
 #include <chimney/tcp.h>
 
-#define MSS_OFF_MASK		0x3fff	/* offsets are bounded as in parse.h */
 /* The longest TCP header an inserted MSS option still fits in. */
 #define MSS_INSERT_HLEN_MAX	(CHIMNEY_TCP_HDR_MAX - CHIMNEY_TCPOLEN_MSS)
 
@@ -99,12 +98,8 @@ static __always_inline __u16 mss_pseudo_sum(const struct pkt *pkt,
 
 /* ---- the option walk ----------------------------------------------- */
 
-/*
- * The verifier's view of a loop variable, widened to 0..63. The empty
- * asm hides the value from clang, so the mask stays in the code even
- * where clang can tell it changes nothing at run time.
- */
-#define mss_widen(v)	({ asm volatile("" : "+r"(v)); (v) & 0x3f; })
+/* An option's offset in the TCP header, widened to 0..63. */
+#define mss_widen(v)	verifier_widen(v, 0x3f)
 
 /*
  * Walk the options of the TCP header at l4_off, hlen bytes long (the
@@ -113,21 +108,19 @@ static __always_inline __u16 mss_pseudo_sum(const struct pkt *pkt,
  * finish the walk. On MSS_OPT_FOUND, *mss_at is the option's offset in
  * the TCP header.
  *
- * Verifier cost: NOP steps by one, other options by their length, and
- * a position the verifier knows exactly would make every mix of the two
- * a separate path (over a million instructions for 40 bytes). So the
- * position is never exact to it: it starts as 20 plus the difference of
- * two loads of one packet byte (zero at run time, unknown to the
- * verifier) and is widened to 0..63 after every step. All paths of a
- * step then meet in one state, and the walk costs a few thousand
- * verifier steps, with the position in a register at run time.
+ * NOP steps by one, other options by their length: the position is
+ * never exact to the verifier (lib/verifier.h: widened positions). It
+ * starts as 20 plus the difference of two loads of one packet byte
+ * (zero at run time; the volatile one clang cannot merge with the
+ * other, and the verifier does not know them equal) and is widened
+ * after every step, so all paths of a step meet in one state, while at
+ * run time the position stays in a register.
  */
 static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 				    __u64 hlen, __u32 *mss_at)
 {
-	__u8 *th = data + (l4_off & MSS_OFF_MASK), *p;
-	/* 64-bit: clang 14's default BPF target has no 32-bit ALU, and
-	 * __u32 arithmetic costs a zero-extending shift pair per use. */
+	__u8 *th = data + (l4_off & PKT_OFF_MASK), *p;
+	/* 64-bit (lib/verifier.h: clang 14 code generation) */
 	__u64 i, found = 0, kind, len;
 	int k;
 
@@ -139,7 +132,7 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 	for (k = 0; k < CHIMNEY_TCP_OPT_SPACE; k++) {
 		if (i >= hlen)
 			break;
-		p = data + ((l4_off + i) & MSS_OFF_MASK);
+		p = data + ((l4_off + i) & PKT_OFF_MASK);
 		if ((void *)(p + 1) > data_end)
 			return MSS_OPT_MALFORMED;
 		kind = p[0];
@@ -183,7 +176,7 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 static __always_inline int mss_known_layout(void *data, void *data_end,
 					    __u64 l4_off, __u64 hlen)
 {
-	__u8 *o = data + (l4_off & MSS_OFF_MASK) + CHIMNEY_TCP_HDR_LEN;
+	__u8 *o = data + (l4_off & PKT_OFF_MASK) + CHIMNEY_TCP_HDR_LEN;
 	__u32 w1, w2;
 
 	if ((void *)(o + 12) > data_end)
@@ -367,7 +360,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 		count_hook(c, hook, HC_mss_no_rule);
 		return 0;
 	}
-	p = data + (pkt->l4_off & MSS_OFF_MASK);
+	p = data + (pkt->l4_off & PKT_OFF_MASK);
 	if ((void *)(p + CHIMNEY_TCP_HDR_LEN) > data_end) {
 		/* The parser saw the header; this keeps the verifier sure. */
 		count_hook(c, hook, HC_mss_malformed);
@@ -386,7 +379,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 		return 0;
 	}
 	if (pl->res == MSS_OPT_FOUND) {
-		p = data + ((pkt->l4_off + pl->mss_at) & MSS_OFF_MASK);
+		p = data + ((pkt->l4_off + pl->mss_at) & PKT_OFF_MASK);
 		if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end) {
 			count_hook(c, hook, HC_mss_malformed);
 			return 0;
@@ -414,12 +407,12 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 
 /*
  * The options an insertion moves up: hlen - 20, at most 36 (a header of
- * 60 has no room). The barrier hides hlen's origin from clang, so the
- * range checks stay in the code and the verifier sees [0, 36].
+ * 60 has no room). The range checks must stay in the code, where the
+ * verifier sees [0, 36] (lib/verifier.h: ordering points).
  */
 static __always_inline __u64 mss_optlen(__u64 hlen)
 {
-	asm volatile("" : "+r"(hlen));
+	barrier_var(hlen);
 	if (hlen <= CHIMNEY_TCP_HDR_LEN || hlen > MSS_INSERT_HLEN_MAX)
 		return 0;
 	return hlen - CHIMNEY_TCP_HDR_LEN;
@@ -455,9 +448,9 @@ static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 		n = l4_len - off;
 		if (n > MSS_CSUM_CHUNK)
 			n = MSS_CSUM_CHUNK;
-		/* 1..64, in a form the verifier keeps: the barrier stops
-		 * clang from dropping the mask it thinks is redundant. */
-		asm volatile("" : "+r"(n));
+		/* 1..64, in a form the verifier keeps: clang would drop
+		 * the mask (lib/verifier.h: ordering points). */
+		barrier_var(n);
 		n = ((n - 1) & (MSS_CSUM_CHUNK - 1)) + 1;
 		__builtin_memset(buf, 0, sizeof(buf));
 		if (bpf_xdp_load_bytes(ctx, l4_off + off, buf, n))
@@ -476,7 +469,7 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u8 *th = data + (pkt->l4_off & MSS_OFF_MASK), *p;
+	__u8 *th = data + (pkt->l4_off & PKT_OFF_MASK), *p;
 	__u16 check, from, to;
 	__u32 at = pl->mss_at & 0x3f;
 
@@ -488,15 +481,6 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 	check = *(__u16 *)(th + 16);
 	*kind = mss_xdp_csum_kind(ctx, pkt, check,
 				  mss_pseudo_sum(pkt, pkt->l4_len));
-	/* mss_xdp_csum_kind may call helpers: re-derive the pointers. */
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	th = data + (pkt->l4_off & MSS_OFF_MASK);
-	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
-		return -1;
-	p = th + at;
-	if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end)
-		return -1;
 	p[2] = pl->new_mss >> 8;
 	p[3] = pl->new_mss & 0xff;
 	if (*kind == MSS_CSUM_PARTIAL)
@@ -518,7 +502,7 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
+	__u32 l4_off = pkt->l4_off & PKT_OFF_MASK, l3_off = pkt->l3_off & 0xff;
 	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
 	__u32 old_len = pkt->l4_len, new_len = old_len + CHIMNEY_TCPOLEN_MSS;
 	__u8 opts[CHIMNEY_TCP_OPT_SPACE] = {};
@@ -596,11 +580,10 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 }
 
 /*
- * The SYN work in XDP is a global function: the verifier checks a
- * global function once, on its own, instead of once for every distinct
- * state the parser can leave behind (which made this stage cost
- * hundreds of thousands of verifier steps when inlined). Its arguments
- * may be NULL as far as the verifier knows.
+ * The SYN work in XDP is a global function (lib/verifier.h): checked
+ * once, on its own, instead of once for every distinct state the parser
+ * can leave behind. It may grow the frame (bpf_xdp_adjust_tail()), so
+ * the caller's packet pointers are stale after it.
  */
 __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 			   const struct chimney_config *cfg,
@@ -650,8 +633,9 @@ static __always_inline int mss_wants(const struct pkt *pkt,
 }
 
 /*
- * The stage in XDP: inbound SYN / SYN-ACK. The frame may change length;
- * the caller re-reads data/data_end.
+ * The stage in XDP: inbound SYN / SYN-ACK. The frame may change length:
+ * no packet pointer from before it is valid after it (lib/verifier.h:
+ * packet pointers are re-derived, not kept).
  */
 static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
 				    const struct chimney_config *cfg,
@@ -667,7 +651,7 @@ static __always_inline int mss_tc_rewrite(struct __sk_buff *skb,
 					  const struct pkt *pkt,
 					  const struct mss_plan *pl)
 {
-	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, at = pl->mss_at & 0x3f;
+	__u32 l4_off = pkt->l4_off & PKT_OFF_MASK, at = pl->mss_at & 0x3f;
 	__u16 new_be = bpf_htons(pl->new_mss);
 
 	if (bpf_skb_store_bytes(skb, l4_off + at + 2, &new_be, 2, 0))
@@ -683,7 +667,7 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
+	__u32 l4_off = pkt->l4_off & PKT_OFF_MASK, l3_off = pkt->l3_off & 0xff;
 	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
 	__u32 old_len = pkt->l4_len, new_len = old_len + CHIMNEY_TCPOLEN_MSS;
 	__u8 opts[CHIMNEY_TCP_OPT_SPACE] = {};
@@ -744,7 +728,8 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	return 0;
 }
 
-/* The SYN work in TC, global for the same reason as mss_xdp_syn(). */
+/* The SYN work in TC, global for the same reason as mss_xdp_syn(); its
+ * helpers change the skb. */
 __noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
 			  const struct chimney_config *cfg,
 			  struct chimney_counters *c)
@@ -778,8 +763,9 @@ __noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
 }
 
 /*
- * The stage in TC egress: outbound SYN / SYN-ACK. Helpers that change
- * the packet invalidate packet pointers; the caller re-reads them.
+ * The stage in TC egress: outbound SYN / SYN-ACK. Its helpers change
+ * the skb: no packet pointer from before it is valid after it
+ * (lib/verifier.h: packet pointers are re-derived, not kept).
  */
 static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
 				   const struct chimney_config *cfg,

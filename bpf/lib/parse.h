@@ -4,9 +4,10 @@
  * the tuple and returns 0, or the HC_parse_* index of the reason it gave
  * up. It never reads past data_end and never changes the packet.
  *
- * Every pointer is re-derived from `data` plus a bounded offset and
+ * Every pointer is re-derived from `data` plus a masked offset and
  * checked against data_end right before use: that is the shape the
- * verifier can follow through the unrolled loops below.
+ * verifier can follow through the unrolled loops below (lib/verifier.h:
+ * masked offsets; packet pointers are re-derived, not kept).
  */
 #ifndef CHIMNEY_BPF_PARSE_H
 #define CHIMNEY_BPF_PARSE_H
@@ -33,7 +34,7 @@ struct ipv6_opt_hdr_min {
  * into struct pkt: the outer packet fills the tuple and the L3/L4
  * fields, an inner packet only pkt->inner, inner_tcp_flags and
  * PKT_F_INNER_FRAG. No intermediate result struct: copying one into
- * pkt cost ~20 instructions per packet.
+ * pkt would cost a copy and its spills on every packet.
  */
 #define PARSE_OUTER	0
 #define PARSE_INNER	1
@@ -84,10 +85,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 	int ret = 0;
 	void *p;
 
-	/* Offsets are bounded by the callers (max ~14 KB); the mask makes
-	 * that visible to the verifier so data + off stays a packet pointer
-	 * with a known range. */
-	off &= 0x3fff;
+	/* lib/verifier.h: masked offsets */
+	off &= PKT_OFF_MASK;
 	p = data + off;
 
 	switch (t->proto) {
@@ -123,9 +122,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 			return HC_parse_udp_bad_len;
 		t->sport = uh->source;
 		t->dport = uh->dest;
-		/* Decided here, on the pointer just checked: testing
-		 * t->dport later lets clang re-read the packet through a
-		 * pointer whose range the verifier no longer knows. */
+		/* Decided here, on the pointer just checked, not from
+		 * t->dport later (lib/verifier.h: packet pointers). */
 		if (!inner && is_vxlan_port(cfg, uh->dest))
 			ret = PARSE_VXLAN;
 		break;
@@ -170,7 +168,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
 	struct iphdr *iph;
 	__u32 ihl, tot;
 
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	iph = data + off;
 	if ((void *)(iph + 1) > data_end)
 		return HC_parse_ipv4_truncated;
@@ -215,7 +213,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	__u8 nh;
 	int i;
 
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	ip6h = data + off;
 	if ((void *)(ip6h + 1) > data_end)
 		return HC_parse_ipv6_truncated;
@@ -241,7 +239,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 			break;
 		if (!inner)
 			pkt->flags |= PKT_F_IPV6_EXT;
-		cur &= 0x3fff;
+		cur &= PKT_OFF_MASK;
 		eh = data + cur;
 		if (nh == IPPROTO_FRAGMENT) {
 			struct frag_hdr *fh = data + cur;
@@ -314,7 +312,7 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
 	 * (Ethernet padding) are no part of it. */
 	end = pkt->l4_off + pkt->l4_len;
 	off = pkt->l4_off + sizeof(struct udphdr) + VXLAN_HLEN;
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	eth = data + off;
 	if ((void *)(eth + 1) > data_end || off + sizeof(*eth) > end)
 		return HC_parse_vxlan_truncated;
@@ -359,8 +357,8 @@ static __always_inline int parse_packet(struct pkt *pkt, void *data,
 	pkt->pkt_len = pkt_len;
 	if ((void *)(eth + 1) > data_end)
 		return HC_parse_eth_truncated;
-	/* struct ethhdr is packed: through it, clang reads the type a
-	 * byte at a time. It sits 2-byte aligned. */
+	/* Not through the packed struct ethhdr (lib/verifier.h: clang 14
+	 * code generation): the type sits 2-byte aligned. */
 	proto = bpf_ntohs(*(__be16 *)(data + offsetof(struct ethhdr, h_proto)));
 
 	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
@@ -399,11 +397,11 @@ static __always_inline int parse_packet(struct pkt *pkt, void *data,
 /*
  * XDP multi-buffer frames (xdp.frags): data..data_end is the first
  * buffer only. XDP parses with that length, because asking for the
- * whole one (bpf_xdp_get_buff_len) is a helper call, some 6 ns on every
- * packet; a frame whose IP length runs past the first buffer comes here
- * with that parse reason and, when it has more buffers, is parsed again
- * with its whole length. A global function: verified once, not once
- * per path through the first parse.
+ * whole one (bpf_xdp_get_buff_len) is a helper call on every packet; a
+ * frame whose IP length runs past the first buffer comes here with that
+ * parse reason and, when it has more buffers, is parsed again with its
+ * whole length. A global function (lib/verifier.h), so the second parse
+ * is verified once, not once per path through the first.
  */
 _Static_assert(HC_parse_vxlan_truncated < 64 && HC_parse_eth_truncated < 64,
 	       "parse_xdp_multibuf() callers mask its result to 6 bits");

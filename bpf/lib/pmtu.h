@@ -51,7 +51,7 @@ static __always_inline void pmtu_signal(void *data, void *data_end,
 					const struct pkt *pkt,
 					struct chimney_counters *c)
 {
-	__u8 *p = data + (pkt->l4_off & 0x3fff);
+	__u8 *p = data + (pkt->l4_off & PKT_OFF_MASK);
 	__be32 dst[4] = {};
 	__u32 mtu;
 
@@ -80,11 +80,8 @@ static __always_inline void pmtu_signal(void *data, void *data_end,
 	pmtu_log_add(pkt, mtu, dst, c);
 }
 
-/*
- * Global, as the MSS stage's SYN work is: verified once, not once per
- * parser state that reaches the call. Its arguments may be NULL as far
- * as the verifier knows.
- */
+/* Global (lib/verifier.h), as the MSS stage's SYN work is: verified
+ * once, not once per parser state that reaches the call. */
 __noinline int pmtu_xdp_icmp(struct xdp_md *ctx, const struct pkt *pkt,
 			     struct chimney_counters *c)
 {

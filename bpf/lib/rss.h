@@ -34,8 +34,8 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 	 * inner flow, or all of them land on one CPU. */
 	if (pkt->flags & PKT_F_ENCAP)
 		tp = &pkt->inner;
-	/* One base pointer from here on: otherwise clang chooses between
-	 * the two tuples again for every field the hash reads. */
+	/* One base pointer from here on (lib/verifier.h: ordering
+	 * points), not a choice between the two tuples per field. */
 	barrier_var(tp);
 	/* The 4-tuple for TCP and UDP, the 2-tuple for everything else
 	 * and for every fragment (the first fragment has ports, the others
@@ -66,8 +66,8 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 static __always_inline int steer_to_cpu(const struct pkt *pkt, __u32 cpu,
 					struct chimney_counters *c, int miss)
 {
-	/* Compared as the helper's long: narrowed to int first, the
-	 * value is sign-extended again for the compare. */
+	/* A long, as the helper returns it (lib/verifier.h: clang 14
+	 * code generation). */
 	long ret = bpf_redirect_map(&cpus, cpu, XDP_PASS);
 
 	if ((pkt->flags & PKT_F_ENCAP) &&
