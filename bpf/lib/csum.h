@@ -46,9 +46,9 @@ static __always_inline __u16 csum_expected(__u64 sum, __u16 found)
 
 /*
  * Sum len bytes of the linear area at off. The caller made sure that
- * off + len lies within it and that len is below CSUM_LINEAR_MAX, the
- * loop's bound; the checks here are the verifier's. Returns 0, or -1 if
- * a piece is not in bounds after all.
+ * off + len lies within it and at most at PKT_OFF_MASK, and that len is
+ * below CSUM_LINEAR_MAX, the loop's bound; the checks here are the
+ * verifier's. Returns 0, or -1 if a piece is not in bounds after all.
  */
 static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 				       __u32 len, __u64 *sum)
@@ -240,7 +240,11 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 	return (n & 0xffffffff) + (n >> 32);
 }
 
-/* Sum an L4 segment in place when it lies in the linear part. */
+/*
+ * Sum an L4 segment in place when it lies in the linear part, and
+ * below PKT_OFF_MASK: csum_linear() masks every offset it reaches
+ * (lib/verifier.h: masked offsets). Otherwise copy it.
+ */
 static __always_inline int csum_segment(struct xdp_md *ctx, void *data,
 					void *data_end, __u32 off, __u32 len,
 					__u64 *sum)
@@ -248,7 +252,8 @@ static __always_inline int csum_segment(struct xdp_md *ctx, void *data,
 	__u32 linear = data_end - data;
 	long s;
 
-	if (off + len <= linear && off < PKT_OFF_MASK && len < CSUM_LINEAR_MAX)
+	if (off + len <= linear && off + len <= PKT_OFF_MASK &&
+	    len < CSUM_LINEAR_MAX)
 		return csum_linear(data, data_end, off, len, sum);
 	s = csum_frags(ctx, off, len);
 	if (s < 0)

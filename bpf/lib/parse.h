@@ -210,6 +210,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	struct chimney_tuple *t = inner ? &pkt->inner : &pkt->tuple;
 	struct ipv6hdr *ip6h;
 	__u32 plen, end, cur;
+	__u64 ext_end;
 	__u8 nh;
 	int i;
 
@@ -229,6 +230,19 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	end = off + sizeof(*ip6h) + plen;
 	cur = off + sizeof(*ip6h);
 	nh = ip6h->nexthdr;
+	/* Where the extension headers must end. Behind an outer IPv6
+	 * chain, an inner chain could run past the offset mask
+	 * (lib/verifier.h: masked offsets), so it must end below it:
+	 * min(end, PKT_OFF_MASK), computed without a branch, which would
+	 * split the verifier's walk of every stage after the parser in
+	 * two. */
+	ext_end = end;
+	if (inner) {
+		__s64 over = (__s64)end - PKT_OFF_MASK;
+
+		barrier_var(over);
+		ext_end = end - (over & ~(over >> 63));
+	}
 
 #pragma unroll
 	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
@@ -244,7 +258,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 		if (nh == IPPROTO_FRAGMENT) {
 			struct frag_hdr *fh = data + cur;
 
-			if ((void *)(fh + 1) > data_end || cur + 8 > end)
+			if ((void *)(fh + 1) > data_end || cur + 8 > ext_end)
 				return HC_parse_ipv6_ext_truncated;
 			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
 				t->proto = fh->nexthdr;
@@ -260,7 +274,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 				len = (eh->hdrlen + 2) * 4;
 			else
 				len = (eh->hdrlen + 1) * 8;
-			if (cur + len > end)
+			if (cur + len > ext_end)
 				return HC_parse_ipv6_ext_truncated;
 		}
 		nh = eh->nexthdr;
