@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * TC egress (clsact, direct action): parse, count, pass.
+ * TC egress (clsact, direct action): the stages in order, every packet
+ * passed:
+ *   parse -> count -> MSS clamp -> flow table
  *
  * Verdicts are TC_ACT_UNSPEC, not TC_ACT_OK: UNSPEC lets filters of a
  * lower priority on the same hook still run, so chimney never hides

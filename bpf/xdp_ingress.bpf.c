@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * XDP ingress: the stages in order. Each reads the struct pkt filled by
- * the parser and never re-parses:
- *   parse -> checksum verdict -> path-MTU signals -> MSS clamp
+ * XDP ingress: the stages in order. Each reads the struct pkt the
+ * parser filled, and none parses a header again (the checksum stage
+ * walks an IPv6 extension chain once more for a routing header; csum.h
+ * says why):
+ *   parse -> count -> checksum verdict -> path-MTU signals -> MSS clamp
  *         -> flow table -> steer
  */
 #include "lib/common.h"

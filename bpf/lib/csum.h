@@ -202,7 +202,7 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 	/* The running sum lives in the map value: what stays live across
 	 * the helper call then (nearly) fits the callee-saved registers,
 	 * and the function needs little stack (a call chain shares 512
-	 * bytes, and the main program uses most). */
+	 * bytes, and the main program's frame is a big part of them). */
 	w->sum = 0;
 	/* Whole chunks in the loop, the short one after it: one path
 	 * per round keeps the verifier's walk linear. */

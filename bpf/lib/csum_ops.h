@@ -66,7 +66,8 @@ static __always_inline __u16 csum_update16(__u16 check, __u16 from, __u16 to)
  * 16-bit words of the sum, its high byte the low half of one and its
  * low byte the high half of the next: that adds up exactly like the
  * byte-swapped value in one word, so swapping makes one 16-bit update
- * right (xt_TCPMSS does the same).
+ * right. (xt_TCPMSS does not swap, and gets the checksum of an MSS at
+ * an odd offset wrong; see the README.)
  */
 static __always_inline __u16 csum_word_at(__u16 v, __u32 off)
 {

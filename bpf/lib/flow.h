@@ -7,7 +7,7 @@
  * No locks beyond the map's own: the per-direction packet and byte
  * counts are atomic adds, so they stay exact when several CPUs update a
  * flow at once; last_seen is a plain store of a coarse clock, written
- * only when the clock moved. TCP flags are OR-ed per direction, one
+ * only when the tick count moved. TCP flags are OR-ed per direction, one
  * byte each, and only when a new flag appears: the two directions never
  * write the same byte, and the state is recomputed from both bytes by
  * every reader (chimney_flow_tcp_state()).

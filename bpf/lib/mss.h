@@ -36,9 +36,10 @@
  * never raised), unless data follows the header or the header is
  * already 60 bytes long. The packet grows by 4 bytes.
  *
- * Checksums are updated incrementally (RFC 1624). An MSS value at an odd
- * offset straddles two 16-bit checksum words; swapping the bytes of the
- * old and new value makes one 16-bit update right (as xt_TCPMSS does).
+ * Checksums are updated incrementally (RFC 1624, lib/csum_ops.h). An
+ * MSS value at an odd offset straddles two 16-bit checksum words;
+ * swapping the bytes of the old and new value makes one 16-bit update
+ * right (csum_word_at(); xt_TCPMSS does not, and is wrong there).
  * TC uses bpf_l4_csum_replace(), which knows the skb's ip_summed: with
  * CHECKSUM_PARTIAL the field holds only the pseudo-header sum, so data
  * changes leave it alone and only a length change (BPF_F_PSEUDO_HDR)

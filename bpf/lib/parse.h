@@ -312,8 +312,9 @@ static __always_inline int parse_l3(void *data, void *data_end, __u32 off,
 
 /*
  * VXLAN: UDP header, 8-byte VXLAN header, inner Ethernet, inner IP. Only
- * the inner tuple is recorded (for hashing); the outer one stays the
- * packet's identity for everything else.
+ * the inner tuple, TCP flags and fragment flag are recorded, for
+ * steering and the flow table; the outer packet stays the packet's
+ * identity for everything else (checksums, MSS clamping).
  */
 static __always_inline int parse_vxlan(void *data, void *data_end,
 				       struct pkt *pkt)
@@ -352,8 +353,10 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
  *
  * Returns 0 (pkt->l3_proto is 0 for non-IP frames) or a HC_parse_*
  * reason. After a failure, the fields of the headers before the failing
- * one are set, the rest stay zero; the stages that look at a failed
- * frame use only l3_off and l3_proto.
+ * one are set, the rest stay zero: the counters count what was parsed,
+ * and the one stage that looks at a failed frame, the checksum stage,
+ * uses only l3_off and l3_proto (unless only the VXLAN inner packet
+ * failed: the outer packet is whole).
  */
 _Static_assert(HC_parse_vxlan_truncated < PARSE_VXLAN &&
 	       HC_parse_eth_truncated < PARSE_VXLAN,

@@ -67,12 +67,12 @@
  * too large, so it is masked right before it is added:
  * PKT_OFF_MASK, or a narrower mask where the bound is smaller (an IP
  * header offset & 0xff, a TCP option offset & 0x3f). A mask is for the
- * verifier only and must never change a real offset: every offset the
- * parser accepts lies below PKT_OFF_MASK (two VLAN tags, IPv6 with six
- * extension headers of 2 KB each, TCP options: about 12.5 KB), and the
- * two places that could go further, a VXLAN inner packet's IPv6
- * extension chain and the in-place checksum of a segment, give up
- * before they pass it.
+ * verifier only and must never change a real offset. Every header
+ * offset of the outer packet lies below PKT_OFF_MASK (two VLAN tags,
+ * IPv6 with six extension headers of 2 KB each, TCP options: about
+ * 12.5 KB), and so does a VXLAN inner IPv4 packet's; the two places that
+ * could go further, an inner packet's IPv6 extension chain and the
+ * in-place checksum of a segment, give up before they pass it.
  *
  * == Widened positions ==
  *
