@@ -23,7 +23,7 @@ static __always_inline struct chimney_counters *counters_get(void)
  */
 _Static_assert(sizeof(struct chimney_counters) ==
 	       CHIMNEY_NR_COUNTERS * sizeof(__u64),
-	       "struct chimney_counters is one __u64 per counter, in enum order");
+	       "struct chimney_counters: one __u64 per counter, in enum order");
 
 static __always_inline void counter_add(struct chimney_counters *c, __u32 idx,
 					__u64 v)

@@ -80,8 +80,8 @@
 
 /*
  * X(name, help) - path-MTU signals seen on ingress (XDP,
- * bpf/lib/pmtu.h): what the network reports about the path. Their MTU values are kept in the
- * pmtu_log map; `chimney stats` shows them.
+ * bpf/lib/pmtu.h): what the network reports about the path. Their MTU
+ * values are kept in the pmtu_log map; `chimney stats` shows them.
  */
 #define CHIMNEY_PMTU_COUNTERS(X)						\
 	X(pmtu_frag_needed,	"ICMP destination unreachable / fragmentation needed received") \
