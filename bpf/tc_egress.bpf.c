@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * TC egress (clsact, direct action): parse, count, pass.
+ * TC egress (clsact, direct action): the stages in order, every packet
+ * passed:
+ *   parse -> count -> MSS clamp -> flow table
  *
  * Verdicts are TC_ACT_UNSPEC, not TC_ACT_OK: UNSPEC lets filters of a
  * lower priority on the same hook still run, so chimney never hides
@@ -31,7 +33,7 @@ static __always_inline __u64 gso_wire_bytes(struct __sk_buff *skb,
 	if (!(pkt->flags & PKT_F_L4))
 		return skb->len;
 	if (pkt->tuple.proto == IPPROTO_TCP) {
-		struct tcphdr *th = data + (pkt->l4_off & 0x3fff);
+		struct tcphdr *th = data + (pkt->l4_off & PKT_OFF_MASK);
 
 		if ((void *)(th + 1) > data_end)
 			return skb->len;
@@ -49,7 +51,8 @@ int chimney_tc(struct __sk_buff *skb)
 	struct pkt pkt = {};
 	void *data, *data_end;
 	__u32 want, segs;
-	__u64 *c, wire;
+	struct chimney_counters *c;
+	__u64 wire;
 	int reason;
 
 	c = counters_get();
@@ -87,16 +90,15 @@ int chimney_tc(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 
 	/* stage: MSS clamp of outbound SYN / SYN-ACK (lib/mss.h). Its
-	 * helpers may change the skb: later stages re-read the pointers. */
+	 * helpers may change the skb: data and data_end are stale from
+	 * here on; gso_wire_bytes() reads the skb's own. */
 	mss_tc(skb, &pkt, cfg, c);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
 
 	/* stage: flow table update, tx side (lib/flow.h); a single
 	 * packet's bytes are pkt.pkt_len there, which the MSS stage grew
 	 * when it inserted an option (GSO packets are never SYNs) */
 	if (cfg->flow_on)
-		flow_tx(&pkt, cfg, (struct chimney_counters *)c, segs, wire);
+		flow_tx(&pkt, cfg, c, segs, wire);
 
 	return TC_ACT_UNSPEC;
 }

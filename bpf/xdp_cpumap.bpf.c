@@ -13,7 +13,7 @@
 SEC("xdp.frags/cpumap")
 int chimney_cpumap(struct xdp_md *ctx)
 {
-	__u64 *c = counters_get();
+	struct chimney_counters *c = counters_get();
 
 	if (c)
 		count_global(c, GC_steer_received);

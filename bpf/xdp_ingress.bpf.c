@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * XDP ingress: the stages in order. Each reads the struct pkt filled by
- * the parser and never re-parses:
- *   parse -> checksum verdict -> MSS clamp -> flow table -> steer
+ * XDP ingress: the stages in order. Each reads the struct pkt the
+ * parser filled, and none parses a header again (the checksum stage
+ * walks an IPv6 extension chain once more for a routing header; csum.h
+ * says why):
+ *   parse -> count -> checksum verdict -> path-MTU signals -> MSS clamp
+ *         -> flow table -> steer
  */
 #include "lib/common.h"
 #include "lib/maps.h"
 #include "lib/counters.h"
 #include "lib/parse.h"
 #include "lib/csum.h"
+#include "lib/pmtu.h"
 #include "lib/mss.h"
 #include "lib/flow.h"
 #include "lib/rss.h"
@@ -30,7 +34,7 @@ int chimney_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct chimney_config *cfg;
 	struct pkt pkt = {};
-	__u64 *c;
+	struct chimney_counters *c;
 	int reason, ret;
 
 	c = counters_get();
@@ -41,8 +45,8 @@ int chimney_xdp(struct xdp_md *ctx)
 	reason = parse_packet(&pkt, data, data_end, data_end - data, cfg);
 	if (reason == HC_parse_ipv4_len_beyond ||
 	    reason == HC_parse_ipv6_len_beyond) {
-		/* The mask tells the verifier the range of a global
-		 * function's result (parse reasons are all below 64). */
+		/* The mask gives a global function's result a range
+		 * (lib/verifier.h); parse reasons are all below 64. */
 		reason = parse_xdp_multibuf(ctx, &pkt, cfg, reason) & 0x3f;
 	}
 	count_parse(c, CHIMNEY_HOOK_RX, &pkt, reason);
@@ -55,16 +59,18 @@ int chimney_xdp(struct xdp_md *ctx)
 	if (reason)
 		return XDP_PASS;
 
+	/* stage: path-MTU signals ICMP reports (lib/pmtu.h) */
+	pmtu_xdp(ctx, &pkt, c);
+
 	/* stage: MSS clamp of inbound SYN / SYN-ACK (lib/mss.h). It may
-	 * grow the frame: later stages re-read the packet pointers. */
+	 * grow the frame: data and data_end are stale from here on, and
+	 * the stages after it read no packet bytes. */
 	mss_xdp(ctx, &pkt, cfg, c);
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
 
 	/* stage: flow table update, rx side (lib/flow.h). A tracked flow
 	 * is steered there, to the CPU it keeps. */
 	if (cfg->flow_on) {
-		ret = flow_rx(&pkt, cfg, (struct chimney_counters *)c);
+		ret = flow_rx(&pkt, cfg, c);
 		if (ret >= 0)
 			return ret;
 	}

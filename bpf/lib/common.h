@@ -33,6 +33,8 @@
 #include <chimney/mss.h>
 #include <chimney/pkt.h>
 
+#include "verifier.h"
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD	0x88A8
 #endif

@@ -5,40 +5,51 @@
 #include "maps.h"
 
 /*
- * The per-CPU counter block, looked up once per packet. The value is a
- * struct of named __u64 fields laid out in enum order, so a constant
- * index into it as an array is a fixed, verifiable offset. Per-CPU: no
+ * The per-CPU counter block, looked up once per packet. Per-CPU: no
  * atomics needed.
  */
-static __always_inline __u64 *counters_get(void)
+static __always_inline struct chimney_counters *counters_get(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&counters, &zero);
 }
 
-static __always_inline void count_hook(__u64 *c, int hook, int hc)
+/*
+ * The value is a struct of named __u64 fields laid out in enum order,
+ * so it is also a flat array: counter idx is the word at idx * 8, a
+ * fixed offset when idx is a constant. counter_add() is the one place
+ * that looks at it as an array.
+ */
+_Static_assert(sizeof(struct chimney_counters) ==
+	       CHIMNEY_NR_COUNTERS * sizeof(__u64),
+	       "struct chimney_counters: one __u64 per counter, in enum order");
+
+static __always_inline void counter_add(struct chimney_counters *c, __u32 idx,
+					__u64 v)
 {
 	/* Callers pass compile-time constants, or parse reasons that are
 	 * < HC_MAX; the bound check keeps the verifier sure of it. */
-	__u32 idx = CHIMNEY_HOOK_IDX(hook, hc);
-
 	if (idx < CHIMNEY_NR_COUNTERS)
-		c[idx]++;
+		((__u64 *)c)[idx] += v;
 }
 
-static __always_inline void count_hook_add(__u64 *c, int hook, int hc, __u64 v)
+static __always_inline void count_hook(struct chimney_counters *c, int hook,
+				       int hc)
 {
-	__u32 idx = CHIMNEY_HOOK_IDX(hook, hc);
-
-	if (idx < CHIMNEY_NR_COUNTERS)
-		c[idx] += v;
+	counter_add(c, CHIMNEY_HOOK_IDX(hook, hc), 1);
 }
 
-static __always_inline void count_global(__u64 *c, int gc)
+static __always_inline void count_hook_add(struct chimney_counters *c,
+					   int hook, int hc, __u64 v)
 {
-	if (gc >= 0 && gc < CHIMNEY_NR_COUNTERS)
-		c[gc]++;
+	counter_add(c, CHIMNEY_HOOK_IDX(hook, hc), v);
+}
+
+/* A negative gc turns into an index past the end: not counted. */
+static __always_inline void count_global(struct chimney_counters *c, int gc)
+{
+	counter_add(c, gc, 1);
 }
 
 /*
@@ -48,9 +59,9 @@ static __always_inline void count_global(__u64 *c, int gc)
  * hook; counting it once would undercount the wire), and `bytes` their
  * total size on the wire. XDP passes 1 and the frame length.
  */
-static __always_inline void count_parse_n(__u64 *c, int hook,
-					  const struct pkt *pkt, int reason,
-					  __u32 segs, __u64 bytes)
+static __always_inline void count_parse_n(struct chimney_counters *c,
+					  int hook, const struct pkt *pkt,
+					  int reason, __u32 segs, __u64 bytes)
 {
 	count_hook_add(c, hook, HC_packets, segs);
 	count_hook_add(c, hook, HC_bytes, bytes);
@@ -99,8 +110,9 @@ static __always_inline void count_parse_n(__u64 *c, int hook,
 	}
 }
 
-static __always_inline void count_parse(__u64 *c, int hook,
-					const struct pkt *pkt, int reason)
+static __always_inline void count_parse(struct chimney_counters *c,
+					int hook, const struct pkt *pkt,
+					int reason)
 {
 	count_parse_n(c, hook, pkt, reason, 1, pkt->pkt_len);
 }

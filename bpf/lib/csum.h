@@ -7,22 +7,18 @@
  * include/chimney/counters.h); a bad one is sampled to the `events` ring
  * buffer and, with csum=drop, dropped. Nothing else is ever dropped.
  *
- * Sums are RFC 1071 one's complement sums, taken in the CPU's byte order:
- * 32-bit words loaded as they lie in memory are added into 64-bit
- * accumulators, and a sum is right when it is a nonzero multiple of
- * 0xffff (csum_ok()); only bad frames fold theirs. The order of bytes
- * within a word does not change a one's complement sum beyond a byte
- * swap that applies to the checksum field alike, so nothing is
- * byte-swapped per word, and found/expected values stay in network
- * order.
+ * Sums are taken as lib/csum_ops.h describes: 32-bit words, loaded as
+ * they lie in memory, are added into 64-bit accumulators, and found
+ * and expected values stay in network order. A sum is right when it is
+ * a nonzero multiple of 0xffff (csum_ok()); only bad frames fold theirs.
  *
  * The linear part of a frame is summed in place, 128 bytes per loop
  * round (32 loads into 4 independent accumulators) and then a tail of
- * 64/32/16/8/4/2/1-byte pieces. That is about 2 instructions per 4 bytes;
- * bpf_csum_diff() costs more per call here than the bytes it saves. A
- * segment that reaches past the linear part (a multi-buffer xdp.frags
- * frame) is copied CSUM_CHUNK bytes at a time with bpf_xdp_load_bytes()
- * and summed from the copy.
+ * 64/32/16/8/4/2/1-byte pieces: a load and an add per 4 bytes, and no
+ * helper call (bpf_csum_diff() would be one per piece). A segment that
+ * reaches past the linear part (a multi-buffer xdp.frags frame) is
+ * copied CSUM_CHUNK bytes at a time with bpf_xdp_load_bytes() and
+ * summed from the copy.
  */
 #ifndef CHIMNEY_BPF_CSUM_H
 #define CHIMNEY_BPF_CSUM_H
@@ -30,38 +26,12 @@
 #include "maps.h"
 #include "counters.h"
 #include "parse.h"
+#include "csum_ops.h"
 
 #define CSUM_BLOCK		128
 #define CSUM_LINEAR_MAX		4096	/* summed in place; longer: copied */
 #define CSUM_CHUNK		512	/* bytes per bpf_xdp_load_bytes() */
 #define CSUM_NSEC_PER_SEC	1000000000ULL
-
-/* Fold a 64-bit sum of 32-bit words to 16 bits (end-around carries). */
-static __always_inline __u16 csum_fold(__u64 s)
-{
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-/*
- * Is a sum right, i.e. does it fold to 0xffff (-0)? Exactly when it is
- * a nonzero multiple of 0xffff, since 2^16 = 1 modulo 0xffff, and a
- * frame's sum is never 0 (the pseudo-header holds the protocol, the IPv4
- * header its version). Divisibility by an odd constant is a multiply by
- * its inverse modulo 2^64 and one compare (Granlund and Montgomery,
- * 1994): three instructions where the fold takes some seventeen, on
- * every packet. The fold is left for the expected value of bad ones.
- */
-#define CSUM_INV_FFFF	0xfffefffefffeffffULL	/* 0xffff^-1 mod 2^64 */
-#define CSUM_MAX_FFFF	0x0001000100010001ULL	/* (2^64 - 1) / 0xffff */
-
-static __always_inline int csum_ok(__u64 s)
-{
-	return s * CSUM_INV_FFFF <= CSUM_MAX_FFFF;
-}
 
 /*
  * The checksum field value that makes a sum right: the sum without the
@@ -69,16 +39,16 @@ static __always_inline int csum_ok(__u64 s)
  */
 static __always_inline __u16 csum_expected(__u64 sum, __u16 found)
 {
-	return ~csum_fold(sum + (__u16)~found);
+	return ~csum_fold(csum_replace16(sum, found, 0));
 }
 
 #define CSUM_LD4(acc, p, o)	acc += *(__u32 *)((p) + (o))
 
 /*
  * Sum len bytes of the linear area at off. The caller made sure that
- * off + len lies within it and below CSUM_LINEAR_MAX + CSUM_BLOCK; the
- * checks here are the verifier's. Returns 0, or -1 if a piece is not
- * in bounds after all.
+ * off + len lies within it and at most at PKT_OFF_MASK, and that len is
+ * below CSUM_LINEAR_MAX, the loop's bound; the checks here are the
+ * verifier's. Returns 0, or -1 if a piece is not in bounds after all.
  */
 static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 				       __u32 len, __u64 *sum)
@@ -90,7 +60,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 	for (i = 0; i < CSUM_LINEAR_MAX / CSUM_BLOCK; i++) {
 		if (len < CSUM_BLOCK)
 			break;
-		off &= 0x3fff;
+		off &= PKT_OFF_MASK;
 		p = data + off;
 		if (p + CSUM_BLOCK > data_end)
 			return -1;
@@ -118,7 +88,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 	/* The tail, largest piece first: every piece starts at an even
 	 * offset of the segment, so a last odd byte is the high-order
 	 * byte of its 16-bit word, as RFC 1071 pads it. */
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	p = data + off;
 	if (len & 64) {
 		if (p + 64 > data_end)
@@ -131,7 +101,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 		CSUM_LD4(s2, p, 40); CSUM_LD4(s3, p, 44);
 		CSUM_LD4(s0, p, 48); CSUM_LD4(s1, p, 52);
 		CSUM_LD4(s2, p, 56); CSUM_LD4(s3, p, 60);
-		off = (off + 64) & 0x3fff;
+		off = (off + 64) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 32) {
@@ -141,7 +111,7 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 		CSUM_LD4(s2, p, 8);  CSUM_LD4(s3, p, 12);
 		CSUM_LD4(s0, p, 16); CSUM_LD4(s1, p, 20);
 		CSUM_LD4(s2, p, 24); CSUM_LD4(s3, p, 28);
-		off = (off + 32) & 0x3fff;
+		off = (off + 32) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 16) {
@@ -149,28 +119,28 @@ static __always_inline int csum_linear(void *data, void *data_end, __u32 off,
 			return -1;
 		CSUM_LD4(s0, p, 0);  CSUM_LD4(s1, p, 4);
 		CSUM_LD4(s2, p, 8);  CSUM_LD4(s3, p, 12);
-		off = (off + 16) & 0x3fff;
+		off = (off + 16) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 8) {
 		if (p + 8 > data_end)
 			return -1;
 		CSUM_LD4(s0, p, 0);  CSUM_LD4(s1, p, 4);
-		off = (off + 8) & 0x3fff;
+		off = (off + 8) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 4) {
 		if (p + 4 > data_end)
 			return -1;
 		CSUM_LD4(s2, p, 0);
-		off = (off + 4) & 0x3fff;
+		off = (off + 4) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 2) {
 		if (p + 2 > data_end)
 			return -1;
 		s3 += *(__u16 *)p;
-		off = (off + 2) & 0x3fff;
+		off = (off + 2) & PKT_OFF_MASK;
 		p = data + off;
 	}
 	if (len & 1) {
@@ -214,10 +184,10 @@ static __always_inline void csum_sum512(struct csum_scratch *w)
  * whole buffer. A short last chunk lands in a zeroed buffer, so the
  * bytes after it add nothing and an odd last byte is padded with zero.
  *
- * A global function of its own: its 128-round loop would otherwise be
- * walked by the verifier once per protocol path of csum_check() (some
- * 670,000 instructions); alone it is walked once. Only multi-buffer
- * frames pay for the call. Returns the sum folded to 32 bits, or -1.
+ * A global function of its own (lib/verifier.h): its 128-round loop
+ * would otherwise be walked by the verifier once per protocol path of
+ * csum_check(); alone it is walked once. Only multi-buffer frames pay
+ * for the call. Returns the sum folded to 32 bits, or -1.
  */
 __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 {
@@ -231,8 +201,8 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 		return -1;
 	/* The running sum lives in the map value: what stays live across
 	 * the helper call then (nearly) fits the callee-saved registers,
-	 * and the function needs little stack (a call chain has 512 bytes
-	 * in all, and the main program uses most). */
+	 * and the function needs little stack (a call chain shares 512
+	 * bytes, and the main program's frame is a big part of them). */
 	w->sum = 0;
 	/* Whole chunks in the loop, the short one after it: one path
 	 * per round keeps the verifier's walk linear. */
@@ -254,9 +224,9 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 #pragma unroll
 		for (i = 0; i < CSUM_CHUNK / 8; i++)
 			q[i] = 0;
-		/* len is 1..CSUM_CHUNK-1 here; make the test the one the
-		 * call uses, or clang tests a copy the verifier cannot tie
-		 * to the size argument. */
+		/* len is 1..CSUM_CHUNK-1 here; the test must be on the
+		 * register the call takes (lib/verifier.h: ordering
+		 * points). */
 		n = len;
 		barrier_var(n);
 		if (n < 1 || n >= CSUM_CHUNK)
@@ -270,7 +240,11 @@ __noinline long csum_frags(struct xdp_md *ctx, __u32 off, __u32 len)
 	return (n & 0xffffffff) + (n >> 32);
 }
 
-/* Sum an L4 segment in place when it lies in the linear part. */
+/*
+ * Sum an L4 segment in place when it lies in the linear part, and
+ * below PKT_OFF_MASK: csum_linear() masks every offset it reaches
+ * (lib/verifier.h: masked offsets). Otherwise copy it.
+ */
 static __always_inline int csum_segment(struct xdp_md *ctx, void *data,
 					void *data_end, __u32 off, __u32 len,
 					__u64 *sum)
@@ -278,7 +252,8 @@ static __always_inline int csum_segment(struct xdp_md *ctx, void *data,
 	__u32 linear = data_end - data;
 	long s;
 
-	if (off + len <= linear && off < 0x3fff && len < CSUM_LINEAR_MAX)
+	if (off + len <= linear && off + len <= PKT_OFF_MASK &&
+	    len < CSUM_LINEAR_MAX)
 		return csum_linear(data, data_end, off, len, sum);
 	s = csum_frags(ctx, off, len);
 	if (s < 0)
@@ -342,7 +317,8 @@ static __always_inline int csum_rl_take(__u32 rate)
 static __always_inline void csum_sample(struct xdp_md *ctx,
 					const struct pkt *pkt,
 					const struct chimney_config *cfg,
-					__u64 *c, __u32 reason, __u16 found,
+					struct chimney_counters *c,
+					__u32 reason, __u16 found,
 					__u16 expected)
 {
 	struct chimney_event *ev;
@@ -392,17 +368,16 @@ static __always_inline void csum_sample(struct xdp_md *ctx,
 /*
  * A checksum proven wrong: count it, sample it, drop it if asked to.
  * Global, and called by the main program rather than by csum_check():
- * a call chain's frames share 512 bytes of stack, and the sampling
- * code needs room of its own.
+ * the sampling code needs stack of its own (lib/verifier.h: global
+ * functions).
  */
 __noinline int csum_bad(struct xdp_md *ctx, const struct pkt *pkt,
 			const struct chimney_config *cfg,
-			struct chimney_counters *cnt, __u64 bad)
+			struct chimney_counters *c, __u64 bad)
 {
-	__u64 *c = (__u64 *)cnt;
 	__u32 reason = (bad >> 32) & 0xffff;
 
-	if (!pkt || !cfg || !cnt)
+	if (!pkt || !cfg || !c)
 		return XDP_PASS;
 	count_global(c, reason);
 	if (cfg->csum_sample_rate)
@@ -427,7 +402,7 @@ static __always_inline int csum_ipv4_hdr(void *data, void *data_end, __u32 off,
 	void *p;
 	int i;
 
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	p = data + off;
 	if (p + sizeof(*iph) > data_end)
 		return -1;
@@ -466,14 +441,14 @@ static __always_inline int csum_ipv6_in_transit(void *data, void *data_end,
 	__u32 cur = pkt->l3_off + sizeof(struct ipv6hdr), len, i;
 	__u8 *p, nh;
 
-	p = data + (pkt->l3_off & 0x3fff);
+	p = data + (pkt->l3_off & PKT_OFF_MASK);
 	if ((void *)(p + sizeof(struct ipv6hdr)) > data_end)
 		return -1;
 	nh = ((struct ipv6hdr *)p)->nexthdr;
 	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
 		if (cur >= pkt->l4_off)
 			break;
-		p = data + (cur & 0x3fff);
+		p = data + (cur & PKT_OFF_MASK);
 		if ((void *)(p + 4) > data_end)
 			return -1;
 		if (nh == IPPROTO_ROUTING && p[3])
@@ -496,14 +471,15 @@ static __always_inline int csum_ipv6_in_transit(void *data, void *data_end,
  * judged.
  */
 static __always_inline int csum_unparsed(void *data, void *data_end,
-					 const struct pkt *pkt, __u64 *c,
+					 const struct pkt *pkt,
+					 struct chimney_counters *c,
 					 int reason, __u16 *found,
 					 __u16 *expected)
 {
 	__u8 *vihl;
 
 	if (pkt->l3_proto == ETH_P_IP) {
-		vihl = data + (pkt->l3_off & 0x3fff);
+		vihl = data + (pkt->l3_off & PKT_OFF_MASK);
 		if ((void *)(vihl + 1) <= data_end && (*vihl >> 4) == 4 &&
 		    (*vihl & 0xf) >= 5 &&
 		    !csum_ipv4_hdr(data, data_end, pkt->l3_off,
@@ -518,27 +494,27 @@ static __always_inline int csum_unparsed(void *data, void *data_end,
 }
 
 /*
- * The checks behind csum_verdict(). A global function: the verifier
- * walks it once, with the packet unknown, instead of once for every
- * path through the parser that reaches it (a few hundred, each with
- * its own constant offsets). The price is one BPF-to-BPF call.
+ * The checks behind csum_verdict(). A global function (lib/verifier.h):
+ * the verifier walks it once, with the packet unknown, instead of once
+ * for every path through the parser that reaches it, each with its own
+ * constant offsets.
  *
  * Returns 0 when the frame's outcome is counted (ok or unverified), or
  * CSUM_BAD_INFO() for a frame proven bad, which csum_bad() handles.
  */
 __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
-			   struct chimney_counters *cnt, int reason)
+			   struct chimney_counters *c, int reason)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct chimney_tuple *t = &pkt->tuple;
 	__u16 found = 0, expected = 0, l4_len = pkt->l4_len;
-	__u32 csum_off, seg_len, ok_ctr, bad_ctr, i;
-	__u64 sum = 0, *c = (__u64 *)cnt;
+	__u32 csum_off, seg_len, ok_ctr, bad_ctr;
+	__u64 sum = 0;
 	int v4, udp = 0, ret;
 	void *p;
 
-	if (!pkt || !cnt)
+	if (!pkt || !c)
 		return 0;
 	/* A VXLAN frame with a short inner packet is whole outside. */
 	if (reason && reason != HC_parse_vxlan_truncated) {
@@ -587,7 +563,7 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 		bad_ctr = v4 ? GC_csum_bad_tcp : GC_csum_bad_tcp6;
 		break;
 	case IPPROTO_UDP: {
-		struct udphdr *uh = data + (pkt->l4_off & 0x3fff);
+		struct udphdr *uh = data + (pkt->l4_off & PKT_OFF_MASK);
 
 		if ((void *)(uh + 1) > data_end)
 			goto unverified_parse;
@@ -619,7 +595,7 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 		goto unverified_proto;
 	}
 
-	p = data + ((pkt->l4_off + csum_off) & 0x3fff);
+	p = data + ((pkt->l4_off + csum_off) & PKT_OFF_MASK);
 	if (p + 2 > data_end)
 		goto unverified_parse;
 	found = *(__u16 *)p;
@@ -632,18 +608,8 @@ __noinline long csum_check(struct xdp_md *ctx, const struct pkt *pkt,
 	}
 
 	/* The pseudo-header; ICMP over IPv4 has none. */
-	if (v4) {
-		if (t->proto != IPPROTO_ICMP)
-			sum = (__u64)t->saddr[0] + t->daddr[0] +
-			      bpf_htonl((__u32)t->proto << 16 | seg_len);
-	} else {
-#pragma unroll
-		for (i = 0; i < 4; i++)
-			sum += (__u64)t->saddr[i] + t->daddr[i];
-		/* 64-bit before adding: two 32-bit words can carry out
-		 * of 32 bits, and a lost carry is a lost 1. */
-		sum += (__u64)bpf_htonl(seg_len) + bpf_htonl((__u32)t->proto);
-	}
+	if (!v4 || t->proto != IPPROTO_ICMP)
+		sum = csum_pseudo(t, t->proto, seg_len);
 
 	if (csum_segment(ctx, data, data_end, pkt->l4_off, seg_len, &sum)) {
 		count_global(c, GC_csum_unverified_load);
@@ -686,13 +652,14 @@ unverified_parse:
  * extension headers) TCP or UDP packet whose segment is shorter than
  * CSUM_FAST_MAX bytes: a 64-byte frame, a bare ACK. Straight-line code,
  * so the verifier's walk through it stays short for every parser path
- * that reaches it, and no call: a BPF-to-BPF call and its return cost
- * some 8 ns on a CPU with return-thunk mitigations. Returns 1 when the
- * checksums are right (and counted), 0 to leave every other outcome,
- * a wrong checksum included, to csum_check().
+ * that reaches it, and no call: the small packets, which cannot pay
+ * for one, never make one. Returns 1 when the checksums are right (and
+ * counted), 0 to leave every other outcome, a wrong checksum included,
+ * to csum_check().
  */
 static __always_inline int csum_fast(void *data, void *data_end,
-				     const struct pkt *pkt, __u64 *c)
+				     const struct pkt *pkt,
+				     struct chimney_counters *c)
 {
 	const struct chimney_tuple *t = &pkt->tuple;
 	__u32 len = pkt->l4_len, ctr;
@@ -702,7 +669,7 @@ static __always_inline int csum_fast(void *data, void *data_end,
 	if ((pkt->flags & (PKT_F_FRAG | PKT_F_IP_OPTS | PKT_F_IPV6_EXT |
 			   PKT_F_L4)) != PKT_F_L4 || len >= CSUM_FAST_MAX)
 		return 0;
-	p = data + (pkt->l4_off & 0x3fff);
+	p = data + (pkt->l4_off & PKT_OFF_MASK);
 	if (p + sizeof(struct udphdr) > data_end)
 		return 0;
 	if (t->proto == IPPROTO_TCP) {
@@ -722,7 +689,7 @@ static __always_inline int csum_fast(void *data, void *data_end,
 	}
 
 	if (t->family == 4) {
-		void *ip = data + (pkt->l3_off & 0x3fff);
+		void *ip = data + (pkt->l3_off & PKT_OFF_MASK);
 
 		if (ip + sizeof(struct iphdr) > data_end)
 			return 0;
@@ -731,14 +698,8 @@ static __always_inline int csum_fast(void *data, void *data_end,
 		     *(__u32 *)(ip + 16);
 		if (!csum_ok(hs))
 			return 0;
-		s0 = (__u64)t->saddr[0] + t->daddr[0];
-	} else {
-		s0 = (__u64)t->saddr[0] + t->saddr[1] + t->saddr[2] +
-		     t->saddr[3];
-		s1 = (__u64)t->daddr[0] + t->daddr[1] + t->daddr[2] +
-		     t->daddr[3];
 	}
-	s0 += bpf_htonl((__u32)t->proto << 16 | len);
+	s0 = csum_pseudo(t, t->proto, len);
 
 	CSUM_FAST_PIECE(32, CSUM_LD4(s0, p, 0); CSUM_LD4(s1, p, 4);
 			    CSUM_LD4(s0, p, 8); CSUM_LD4(s1, p, 12);
@@ -765,7 +726,7 @@ static __always_inline int csum_fast(void *data, void *data_end,
 static __always_inline int csum_verdict(struct xdp_md *ctx,
 					const struct pkt *pkt, int reason,
 					const struct chimney_config *cfg,
-					__u64 *c)
+					struct chimney_counters *c)
 {
 	__u64 bad;
 
@@ -774,10 +735,10 @@ static __always_inline int csum_verdict(struct xdp_md *ctx,
 	if (!reason && csum_fast((void *)(long)ctx->data,
 				 (void *)(long)ctx->data_end, pkt, c))
 		return XDP_PASS;
-	bad = csum_check(ctx, pkt, (struct chimney_counters *)c, reason);
+	bad = csum_check(ctx, pkt, c, reason);
 	if (!bad)
 		return XDP_PASS;
-	return csum_bad(ctx, pkt, cfg, (struct chimney_counters *)c, bad);
+	return csum_bad(ctx, pkt, cfg, c, bad);
 }
 
 #endif /* CHIMNEY_BPF_CSUM_H */

@@ -7,7 +7,7 @@
  * No locks beyond the map's own: the per-direction packet and byte
  * counts are atomic adds, so they stay exact when several CPUs update a
  * flow at once; last_seen is a plain store of a coarse clock, written
- * only when the clock moved. TCP flags are OR-ed per direction, one
+ * only when the tick count moved. TCP flags are OR-ed per direction, one
  * byte each, and only when a new flag appears: the two directions never
  * write the same byte, and the state is recomputed from both bytes by
  * every reader (chimney_flow_tcp_state()).
@@ -19,14 +19,12 @@
  * Expiry is not done here: `chimney run` sweeps idle flows out. Without
  * it, the LRU still makes room for every new flow.
  *
- * flow_tx() is a global (noinline, non-static) function: the verifier
- * checks it once, on its own, instead of once per path that reaches
- * the call; inlined into TC, this stage multiplied with every parser
- * outcome before it. flow_rx() is inlined into XDP: since the checksum
- * and MSS stages became global functions the XDP program verifies in
- * ~435k of the 1M instructions with it, and the inline stage saves a
- * call (~6 ns a packet on this CPU). It steers tracked packets itself
- * (flow affinity).
+ * flow_tx() is a global function (lib/verifier.h): inlined into TC,
+ * this stage multiplied with every parser outcome before it. flow_rx()
+ * is inlined into XDP, where the program verifies well within the
+ * limit with it (the checksum and MSS stages are global functions
+ * there), and saves a call on every packet while flow=on. It steers
+ * tracked packets itself (flow affinity).
  */
 #ifndef CHIMNEY_BPF_FLOW_H
 #define CHIMNEY_BPF_FLOW_H
@@ -42,7 +40,7 @@
 
 static __always_inline struct chimney_flow *
 flow_create(const struct chimney_flow_key *key, __u8 proto, int dir, int encap,
-	    __u64 now, __u32 tick, __u64 *c)
+	    __u64 now, __u32 tick, struct chimney_counters *c)
 {
 	struct chimney_flow nv = {};
 	struct chimney_flow *v;
@@ -79,7 +77,7 @@ flow_create(const struct chimney_flow_key *key, __u8 proto, int dir, int encap,
 }
 
 static __always_inline void flow_tcp(struct chimney_flow *v, int dir, __u8 fl,
-				     __u64 *c)
+				     struct chimney_counters *c)
 {
 	__u8 seen;
 
@@ -107,8 +105,8 @@ static __always_inline void flow_tcp(struct chimney_flow *v, int dir, __u8 fl,
  * flow's previous packet (0 for a new flow).
  */
 static __always_inline struct chimney_flow *
-flow_update(const struct pkt *pkt, const struct chimney_config *cfg, __u64 *c,
-	    __u32 segs, __u64 bytes, __u64 *idle)
+flow_update(const struct pkt *pkt, const struct chimney_config *cfg,
+	    struct chimney_counters *c, __u32 segs, __u64 bytes, __u64 *idle)
 {
 	const struct chimney_tuple *t;
 	struct chimney_flow_key key;
@@ -141,10 +139,11 @@ flow_update(const struct pkt *pkt, const struct chimney_config *cfg, __u64 *c,
 	dir = chimney_flow_key_make(&key, t) & 1;
 	/*
 	 * Times are the coarse clock (tick resolution, plenty for idle
-	 * times of seconds), and even that costs some 15 ns a packet here.
-	 * The tick count costs next to nothing: a flow's later packets in
-	 * the same tick keep last_seen as it is, and the clock is read once
-	 * per tick per flow, not per packet.
+	 * times of seconds), and even reading that is a helper call with
+	 * a clock read behind it. The tick count is one load (64-bit
+	 * JITs inline bpf_jiffies64()): a flow's later packets in the same
+	 * tick keep last_seen as it is, and the clock is read once per
+	 * tick per flow, not per packet.
 	 */
 	tick = bpf_jiffies64();
 
@@ -187,8 +186,8 @@ flow_update(const struct pkt *pkt, const struct chimney_config *cfg, __u64 *c,
  */
 static __always_inline int flow_steer(const struct pkt *pkt,
 				      const struct chimney_config *cfg,
-				      __u64 *c, struct chimney_flow *v,
-				      __u64 idle)
+				      struct chimney_counters *c,
+				      struct chimney_flow *v, __u64 idle)
 {
 	__u32 cpu = v->cpu, place, *pick, hash = 0;
 	int ret;
@@ -197,14 +196,9 @@ static __always_inline int flow_steer(const struct pkt *pkt,
 	    idle <= (__u64)cfg->flow_rebalance_idle_ms * 1000000) {
 		if (cpu == CHIMNEY_FLOW_CPU_LOCAL)
 			return XDP_PASS;
-		ret = bpf_redirect_map(&cpus, cpu, XDP_PASS);
-		if (ret == XDP_REDIRECT) {
-			if (pkt->flags & PKT_F_ENCAP)
-				count_global(c, GC_steer_inner);
-			count_global(c, GC_steer_redirect);
-			return ret;
-		}
-		count_global(c, GC_steer_flow_cpu_gone);
+		if (steer_to_cpu(pkt, cpu, c, GC_steer_flow_cpu_gone) ==
+		    XDP_REDIRECT)
+			return XDP_REDIRECT;
 	}
 
 	/* Place it: a new flow, the first received packet of a flow TC
@@ -214,15 +208,10 @@ static __always_inline int flow_steer(const struct pkt *pkt,
 	place = CHIMNEY_FLOW_CPU_LOCAL;
 	ret = XDP_PASS;
 	if (cfg->steer_nr && pick) {
-		if (pkt->flags & PKT_F_ENCAP)
-			count_global(c, GC_steer_inner);
-		ret = bpf_redirect_map(&cpus, *pick, XDP_PASS);
+		ret = steer_to_cpu(pkt, *pick, c, GC_steer_no_cpu);
 		if (ret == XDP_REDIRECT) {
 			place = *pick;
-			count_global(c, GC_steer_redirect);
 			count_global(c, GC_steer_flow_placed);
-		} else {
-			count_global(c, GC_steer_no_cpu);
 		}
 	}
 	if (cpu != CHIMNEY_FLOW_CPU_NONE && cpu != place)
@@ -239,13 +228,12 @@ static __always_inline int flow_steer(const struct pkt *pkt,
  */
 static __always_inline
 int flow_rx(const struct pkt *pkt, const struct chimney_config *cfg,
-	    struct chimney_counters *cnt)
+	    struct chimney_counters *c)
 {
 	struct chimney_flow *v;
-	__u64 *c = (__u64 *)cnt;
 	__u64 idle = 0;
 
-	if (!pkt || !cfg || !cnt)
+	if (!pkt || !cfg || !c)
 		return -1;
 	v = flow_update(pkt, cfg, c, 1, pkt->pkt_len, &idle);
 	if (!v)
@@ -262,15 +250,15 @@ int flow_rx(const struct pkt *pkt, const struct chimney_config *cfg,
  */
 __attribute__((noinline))
 int flow_tx(const struct pkt *pkt, const struct chimney_config *cfg,
-	    struct chimney_counters *cnt, __u32 segs, __u64 bytes)
+	    struct chimney_counters *c, __u32 segs, __u64 bytes)
 {
-	if (!pkt || !cfg || !cnt)
+	if (!pkt || !cfg || !c)
 		return 0;
 	if (segs <= 1) {
 		segs = 1;
 		bytes = pkt->pkt_len;
 	}
-	flow_update(pkt, cfg, (__u64 *)cnt, segs, bytes, &(__u64){ 0 });
+	flow_update(pkt, cfg, c, segs, bytes, &(__u64){ 0 });
 	return 0;
 }
 

@@ -41,11 +41,7 @@ struct {
  */
 #include "steer_maps.h"
 
-/*
- * MSS clamping (bpf/lib/mss.h): per-prefix rules, one LPM trie per
- * family, the per-CPU ring of path-MTU values ICMP reported, and the
- * option walk's per-CPU scratch.
- */
+/* MSS clamping (bpf/lib/mss.h): per-prefix rules, one LPM trie per family. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, CHIMNEY_MSS_RULES_MAX);
@@ -62,6 +58,8 @@ struct {
 	__type(value, struct chimney_mss_rule);
 } mss_rules_v6 SEC(".maps");
 
+/* Path-MTU signals (bpf/lib/pmtu.h): the per-CPU ring of the MTUs ICMP
+ * reported. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

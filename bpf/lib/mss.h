@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * MSS clamping of SYN and SYN-ACK segments, with the kernel's xt_TCPMSS
- * as the reference, and the path-MTU signals (ICMP fragmentation needed,
- * ICMPv6 packet too big) seen on ingress.
+ * as the reference. (The path-MTU signals ICMP reports are logged by
+ * lib/pmtu.h.)
  *
  * Which segments: TCP with SYN set and RST clear (what the usual
  * `-p tcp --tcp-flags SYN,RST SYN` rule in front of TCPMSS selects), over
@@ -36,9 +36,10 @@
  * never raised), unless data follows the header or the header is
  * already 60 bytes long. The packet grows by 4 bytes.
  *
- * Checksums are updated incrementally (RFC 1624). An MSS value at an odd
- * offset straddles two 16-bit checksum words; swapping the bytes of the
- * old and new value makes one 16-bit update right (as xt_TCPMSS does).
+ * Checksums are updated incrementally (RFC 1624, lib/csum_ops.h). An
+ * MSS value at an odd offset straddles two 16-bit checksum words;
+ * swapping the bytes of the old and new value makes one 16-bit update
+ * right (csum_word_at(); xt_TCPMSS does not, and is wrong there).
  * TC uses bpf_l4_csum_replace(), which knows the skb's ip_summed: with
  * CHECKSUM_PARTIAL the field holds only the pseudo-header sum, so data
  * changes leave it alone and only a length change (BPF_F_PSEUDO_HDR)
@@ -51,19 +52,11 @@
 
 #include "maps.h"
 #include "counters.h"
+#include "csum_ops.h"
+#include <chimney/tcp.h>
 
-#define TCPOPT_EOL		0
-#define TCPOPT_NOP		1
-#define TCPOPT_MSS		2
-#define TCPOLEN_MSS		4
-#define MSS_TCP_HDR		20	/* TCP header without options */
-#define MSS_TCP_HDR_MAX		60
-#define MSS_OPT_SPACE		40
-#define MSS_OFF_MASK		0x3fff	/* offsets are bounded as in parse.h */
-
-#define MSS_TCP_SYN		0x02
-#define MSS_TCP_RST		0x04
-#define MSS_TCP_ACK		0x10
+/* The longest TCP header an inserted MSS option still fits in. */
+#define MSS_INSERT_HLEN_MAX	(CHIMNEY_TCP_HDR_MAX - CHIMNEY_TCPOLEN_MSS)
 
 /* The clamp's view of a SYN's checksum field (XDP). */
 enum mss_csum_kind {
@@ -94,62 +87,20 @@ static __always_inline int mss_enabled(const struct chimney_config *cfg,
 		cfg->mss_rules_v4 | cfg->mss_rules_v6) && mss_dir_on(cfg, hook);
 }
 
-/* ---- one's complement arithmetic (RFC 1071, RFC 1624) -------------- */
-
-static __always_inline __u32 mss_csum_fold(__u64 s)
-{
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (__u32)s;
-}
-
 /*
- * The pseudo-header sum of the TCP segment, folded to 16 bits, not
- * inverted: what a CHECKSUM_PARTIAL sender leaves in the field. Words
- * are summed as they lie in memory (the "network order loaded natively"
- * convention every value here follows), so no byte swapping is needed.
+ * The pseudo-header sum of the TCP segment, folded, not inverted: what
+ * a CHECKSUM_PARTIAL sender leaves in the field.
  */
-static __always_inline __u32 mss_pseudo_sum(const struct pkt *pkt,
+static __always_inline __u16 mss_pseudo_sum(const struct pkt *pkt,
 					    __u32 l4_len)
 {
-	const struct chimney_tuple *t = &pkt->tuple;
-	__u64 s = 0;
-
-	s += t->saddr[0];
-	s += t->daddr[0];
-	if (t->family == 6) {
-		s += t->saddr[1];
-		s += t->saddr[2];
-		s += t->saddr[3];
-		s += t->daddr[1];
-		s += t->daddr[2];
-		s += t->daddr[3];
-	}
-	/* IPv4: zero, proto, 16-bit length. IPv6: 32-bit length, three
-	 * zero bytes, next header. Either way proto and a length < 64K
-	 * each add one 16-bit word. */
-	s += bpf_htons(IPPROTO_TCP);
-	s += bpf_htons((__u16)l4_len);
-	return mss_csum_fold(s);
-}
-
-/* Add the change of one 16-bit word to an unfolded running sum. */
-static __always_inline __u64 mss_csum_acc16(__u64 s, __u16 from, __u16 to)
-{
-	return s + (__u16)~from + to;
+	return csum_fold(csum_pseudo(&pkt->tuple, IPPROTO_TCP, l4_len));
 }
 
 /* ---- the option walk ----------------------------------------------- */
 
-/*
- * The verifier's view of a loop variable, widened to 0..63. The empty
- * asm hides the value from clang, so the mask stays in the code even
- * where clang can tell it changes nothing at run time.
- */
-#define mss_widen(v)	({ asm volatile("" : "+r"(v)); (v) & 0x3f; })
+/* An option's offset in the TCP header, widened to 0..63. */
+#define mss_widen(v)	verifier_widen(v, 0x3f)
 
 /*
  * Walk the options of the TCP header at l4_off, hlen bytes long (the
@@ -158,38 +109,37 @@ static __always_inline __u64 mss_csum_acc16(__u64 s, __u16 from, __u16 to)
  * finish the walk. On MSS_OPT_FOUND, *mss_at is the option's offset in
  * the TCP header.
  *
- * Verifier cost: NOP steps by one, other options by their length, and
- * a position the verifier knows exactly would make every mix of the two
- * a separate path (over a million instructions for 40 bytes). So the
- * position is never exact to it: it starts as 20 plus the difference of
- * two loads of one packet byte (zero at run time, unknown to the
- * verifier) and is widened to 0..63 after every step. All paths of a
- * step then meet in one state, and the walk costs a few thousand
- * verifier steps, with the position in a register at run time.
+ * NOP steps by one, other options by their length: the position is
+ * never exact to the verifier (lib/verifier.h: widened positions). It
+ * starts as 20 plus the difference of two loads of one packet byte
+ * (zero at run time; the volatile one clang cannot merge with the
+ * other, and the verifier does not know them equal) and is widened
+ * after every step, so all paths of a step meet in one state, while at
+ * run time the position stays in a register.
  */
 static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 				    __u64 hlen, __u32 *mss_at)
 {
-	__u8 *th = data + (l4_off & MSS_OFF_MASK), *p;
-	/* 64-bit: clang 14's default BPF target has no 32-bit ALU, and
-	 * __u32 arithmetic costs a zero-extending shift pair per use. */
+	__u8 *th = data + (l4_off & PKT_OFF_MASK), *p;
+	/* 64-bit (lib/verifier.h: clang 14 code generation) */
 	__u64 i, found = 0, kind, len;
 	int k;
 
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return MSS_OPT_MALFORMED;
-	i = MSS_TCP_HDR + (__u64)th[12] - (__u64)*(volatile __u8 *)(th + 12);
+	i = CHIMNEY_TCP_HDR_LEN + (__u64)th[12] -
+	    (__u64)*(volatile __u8 *)(th + 12);
 	i = mss_widen(i);
-	for (k = 0; k < MSS_OPT_SPACE; k++) {
+	for (k = 0; k < CHIMNEY_TCP_OPT_SPACE; k++) {
 		if (i >= hlen)
 			break;
-		p = data + ((l4_off + i) & MSS_OFF_MASK);
+		p = data + ((l4_off + i) & PKT_OFF_MASK);
 		if ((void *)(p + 1) > data_end)
 			return MSS_OPT_MALFORMED;
 		kind = p[0];
-		if (kind == TCPOPT_EOL)
+		if (kind == CHIMNEY_TCPOPT_EOL)
 			break;
-		if (kind == TCPOPT_NOP) {
+		if (kind == CHIMNEY_TCPOPT_NOP) {
 			i++;
 			i = mss_widen(i);
 			continue;
@@ -200,10 +150,10 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 		len = p[1];
 		if (len < 2 || i + len > hlen)
 			return MSS_OPT_MALFORMED;
-		if (kind == TCPOPT_MSS) {
+		if (kind == CHIMNEY_TCPOPT_MSS) {
 			/* Receivers disagree on which of two MSS options
 			 * counts: rewriting one of them is no clamp. */
-			if (len != TCPOLEN_MSS || found)
+			if (len != CHIMNEY_TCPOLEN_MSS || found)
 				return MSS_OPT_MALFORMED;
 			found = i;
 		}
@@ -227,13 +177,14 @@ static __always_inline int mss_walk(void *data, void *data_end, __u64 l4_off,
 static __always_inline int mss_known_layout(void *data, void *data_end,
 					    __u64 l4_off, __u64 hlen)
 {
-	__u8 *o = data + (l4_off & MSS_OFF_MASK) + MSS_TCP_HDR;
+	__u8 *o = data + (l4_off & PKT_OFF_MASK) + CHIMNEY_TCP_HDR_LEN;
 	__u32 w1, w2;
 
 	if ((void *)(o + 12) > data_end)
 		return 0;
 	/* MSS first, in all of them */
-	if (*(__u16 *)o != bpf_htons(TCPOPT_MSS << 8 | TCPOLEN_MSS))
+	if (*(__u16 *)o !=
+	    bpf_htons(CHIMNEY_TCPOPT_MSS << 8 | CHIMNEY_TCPOLEN_MSS))
 		return 0;
 	w1 = *(__u32 *)(o + 4);
 	w2 = *(__u32 *)(o + 8);
@@ -309,7 +260,7 @@ static __always_inline __u32 mss_route_mtu(void *ctx, const struct pkt *pkt,
 
 static __always_inline __u32 mss_min_mtu(__u32 m, __u32 mtu, __u32 hdr)
 {
-	if (mtu > hdr + MSS_TCP_HDR && mtu - hdr < m)
+	if (mtu > hdr + CHIMNEY_TCP_HDR_LEN && mtu - hdr < m)
 		return mtu - hdr;
 	return m;
 }
@@ -349,7 +300,7 @@ static __always_inline __u32 mss_limit(void *ctx, const struct pkt *pkt,
 {
 	const struct chimney_mss_rule *r = NULL;
 	/* The address the connection's SYN is sent to. */
-	int synack = pkt->tcp_flags & MSS_TCP_ACK;
+	int synack = pkt->tcp_flags & CHIMNEY_TCP_ACK;
 	const __be32 *resp = synack ? pkt->tuple.saddr : pkt->tuple.daddr;
 	__u32 hdr, m = 0xffffffff;
 
@@ -382,13 +333,6 @@ static __always_inline __u32 mss_limit(void *ctx, const struct pkt *pkt,
 	return m == 0xffffffff ? 0 : m;
 }
 
-/* The checksum words of the 2-byte MSS value at offset `at` of the TCP
- * header: swapped when the value sits at an odd offset. */
-static __always_inline __u16 mss_csum_word(__u16 be, __u32 at)
-{
-	return (at & 1) ? __builtin_bswap16(be) : be;
-}
-
 /* What the checks before a rewrite decide, shared by both hooks. */
 struct mss_plan {
 	__u32 limit;		/* the clamp */
@@ -406,7 +350,8 @@ struct mss_plan {
 static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 				      const struct pkt *pkt,
 				      const struct chimney_config *cfg,
-				      int hook, __u64 *c, struct mss_plan *pl)
+				      int hook, struct chimney_counters *c,
+				      struct mss_plan *pl)
 {
 	__u8 *p;
 
@@ -416,8 +361,8 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 		count_hook(c, hook, HC_mss_no_rule);
 		return 0;
 	}
-	p = data + (pkt->l4_off & MSS_OFF_MASK);
-	if ((void *)(p + MSS_TCP_HDR) > data_end) {
+	p = data + (pkt->l4_off & PKT_OFF_MASK);
+	if ((void *)(p + CHIMNEY_TCP_HDR_LEN) > data_end) {
 		/* The parser saw the header; this keeps the verifier sure. */
 		count_hook(c, hook, HC_mss_malformed);
 		return 0;
@@ -425,7 +370,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	pl->hlen = (p[12] >> 4) * 4;
 	if (mss_known_layout(data, data_end, pkt->l4_off, pl->hlen)) {
 		pl->res = MSS_OPT_FOUND;
-		pl->mss_at = MSS_TCP_HDR;
+		pl->mss_at = CHIMNEY_TCP_HDR_LEN;
 	} else {
 		pl->res = mss_walk(data, data_end, pkt->l4_off, pl->hlen,
 				   &pl->mss_at);
@@ -435,8 +380,8 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 		return 0;
 	}
 	if (pl->res == MSS_OPT_FOUND) {
-		p = data + ((pkt->l4_off + pl->mss_at) & MSS_OFF_MASK);
-		if ((void *)(p + TCPOLEN_MSS) > data_end) {
+		p = data + ((pkt->l4_off + pl->mss_at) & PKT_OFF_MASK);
+		if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end) {
 			count_hook(c, hook, HC_mss_malformed);
 			return 0;
 		}
@@ -450,7 +395,7 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	}
 	/* No MSS option. xt_TCPMSS adds one only to a header followed by
 	 * no data and with room for 4 more bytes. */
-	if (pkt->l4_len != pl->hlen || pl->hlen > MSS_TCP_HDR_MAX - TCPOLEN_MSS) {
+	if (pkt->l4_len != pl->hlen || pl->hlen > MSS_INSERT_HLEN_MAX) {
 		count_hook(c, hook, HC_mss_absent);
 		return 0;
 	}
@@ -461,81 +406,17 @@ static __always_inline int mss_decide(void *ctx, void *data, void *data_end,
 	return 1;
 }
 
-/* ---- path-MTU signals (XDP) ---------------------------------------- */
-
-static __always_inline void pmtu_log_add(const struct pkt *pkt, __u32 mtu,
-					 const __be32 *dst, __u64 *c)
-{
-	struct chimney_pmtu_log *log;
-	struct chimney_pmtu_ent *e;
-	__u32 zero = 0;
-
-	log = bpf_map_lookup_elem(&pmtu_log, &zero);
-	if (!log) {
-		/* in-range ARRAY key: "cannot happen", but not silently */
-		count_global(c, GC_xdp_aborted);
-		return;
-	}
-	/* Per-CPU ring: no atomics; `chimney stats` merges by time. */
-	e = &log->ent[log->head & (CHIMNEY_PMTU_LOG - 1)];
-	log->head++;
-	e->ktime_ns = bpf_ktime_get_ns();
-	e->mtu = mtu;
-	e->family = pkt->tuple.family;
-	__builtin_memcpy(e->reporter, pkt->tuple.saddr, 16);
-	__builtin_memcpy(e->dst, dst, 16);
-}
-
-/*
- * ICMP type 3 code 4 carries the next-hop MTU in bytes 6-7; ICMPv6
- * type 2 carries it in bytes 4-7. Both quote the packet that was too
- * big; its destination says which path is narrow (zero when the quote
- * is cut short). Copied out right after each bounds check, so the
- * verifier never sees a maybe-NULL packet pointer.
- */
-static __always_inline void pmtu_signal(void *data, void *data_end,
-					const struct pkt *pkt, __u64 *c)
-{
-	__u8 *p = data + (pkt->l4_off & MSS_OFF_MASK);
-	__be32 dst[4] = {};
-	__u32 mtu;
-
-	if ((void *)(p + 8) > data_end)
-		return;
-	if (pkt->tuple.proto == IPPROTO_ICMP) {
-		if (p[0] != ICMP_DEST_UNREACH || p[1] != ICMP_FRAG_NEEDED)
-			return;
-		count_global(c, GC_pmtu_frag_needed);
-		mtu = (__u32)p[6] << 8 | p[7];
-		/* quoted IPv4 header: daddr at 16 */
-		if ((void *)(p + 8 + 20) <= data_end)
-			__builtin_memcpy(dst, p + 8 + 16, 4);
-	} else if (pkt->tuple.proto == IPPROTO_ICMPV6) {
-		if (p[0] != ICMPV6_PKT_TOOBIG)
-			return;
-		count_global(c, GC_pmtu_pkt_too_big);
-		mtu = (__u32)p[4] << 24 | (__u32)p[5] << 16 |
-		      (__u32)p[6] << 8 | p[7];
-		/* quoted IPv6 header: daddr at 24 */
-		if ((void *)(p + 8 + 40) <= data_end)
-			__builtin_memcpy(dst, p + 8 + 24, 16);
-	} else {
-		return;
-	}
-	pmtu_log_add(pkt, mtu, dst, c);
-}
-
 /*
  * The options an insertion moves up: hlen - 20, at most 36 (a header of
- * 60 has no room). The barrier hides hlen's origin from clang, so the
- * range checks stay in the code and the verifier sees [0, 36].
+ * 60 has no room). The range checks must stay in the code, where the
+ * verifier sees [0, 36] (lib/verifier.h: ordering points).
  */
 static __always_inline __u64 mss_optlen(__u64 hlen)
 {
-	asm volatile("" : "+r"(hlen));
-	if (hlen <= MSS_TCP_HDR || hlen > MSS_TCP_HDR_MAX - TCPOLEN_MSS)
+	barrier_var(hlen);
+	if (hlen <= CHIMNEY_TCP_HDR_LEN || hlen > MSS_INSERT_HLEN_MAX)
 		return 0;
-	return hlen - MSS_TCP_HDR;
+	return hlen - CHIMNEY_TCP_HDR_LEN;
 }
 
 /* ---- XDP ----------------------------------------------------------- */
@@ -552,7 +433,7 @@ static __always_inline __u64 mss_optlen(__u64 hlen)
 
 static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 					     const struct pkt *pkt,
-					     __u16 check, __u32 pseudo)
+					     __u16 check, __u16 pseudo)
 {
 	__u8 buf[MSS_CSUM_CHUNK];
 	__u32 l4_off = pkt->l4_off, l4_len = pkt->l4_len, off, n;
@@ -568,9 +449,9 @@ static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 		n = l4_len - off;
 		if (n > MSS_CSUM_CHUNK)
 			n = MSS_CSUM_CHUNK;
-		/* 1..64, in a form the verifier keeps: the barrier stops
-		 * clang from dropping the mask it thinks is redundant. */
-		asm volatile("" : "+r"(n));
+		/* 1..64, in a form the verifier keeps: clang would drop
+		 * the mask (lib/verifier.h: ordering points). */
+		barrier_var(n);
 		n = ((n - 1) & (MSS_CSUM_CHUNK - 1)) + 1;
 		__builtin_memset(buf, 0, sizeof(buf));
 		if (bpf_xdp_load_bytes(ctx, l4_off + off, buf, n))
@@ -579,7 +460,7 @@ static __always_inline int mss_xdp_csum_kind(struct xdp_md *ctx,
 		if (sum < 0)
 			return MSS_CSUM_FULL;
 	}
-	return mss_csum_fold(sum) == 0xffff ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
+	return csum_ok(sum) ? MSS_CSUM_FULL : MSS_CSUM_PARTIAL;
 }
 
 /* Lower the MSS value in place. */
@@ -589,34 +470,26 @@ static __always_inline int mss_xdp_rewrite(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u8 *th = data + (pkt->l4_off & MSS_OFF_MASK), *p;
+	__u8 *th = data + (pkt->l4_off & PKT_OFF_MASK), *p;
 	__u16 check, from, to;
 	__u32 at = pl->mss_at & 0x3f;
 
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	p = th + at;
-	if ((void *)(p + TCPOLEN_MSS) > data_end)
+	if ((void *)(p + CHIMNEY_TCPOLEN_MSS) > data_end)
 		return -1;
 	check = *(__u16 *)(th + 16);
 	*kind = mss_xdp_csum_kind(ctx, pkt, check,
 				  mss_pseudo_sum(pkt, pkt->l4_len));
-	/* mss_xdp_csum_kind may call helpers: re-derive the pointers. */
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	th = data + (pkt->l4_off & MSS_OFF_MASK);
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
-		return -1;
-	p = th + at;
-	if ((void *)(p + TCPOLEN_MSS) > data_end)
-		return -1;
 	p[2] = pl->new_mss >> 8;
 	p[3] = pl->new_mss & 0xff;
 	if (*kind == MSS_CSUM_PARTIAL)
 		return 0;
-	from = mss_csum_word(bpf_htons(pl->old_mss), at + 2);
-	to = mss_csum_word(bpf_htons(pl->new_mss), at + 2);
-	*(__u16 *)(th + 16) = ~mss_csum_fold(mss_csum_acc16((__u16)~check, from, to));
+	/* The value sits at byte at + 2 of the TCP header. */
+	from = csum_word_at(bpf_htons(pl->old_mss), at + 2);
+	to = csum_word_at(bpf_htons(pl->new_mss), at + 2);
+	*(__u16 *)(th + 16) = csum_update16(check, from, to);
 	return 0;
 }
 
@@ -630,45 +503,46 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
+	__u32 l4_off = pkt->l4_off & PKT_OFF_MASK, l3_off = pkt->l3_off & 0xff;
 	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
-	__u32 old_len = pkt->l4_len, new_len = old_len + TCPOLEN_MSS;
-	__u8 opts[MSS_OPT_SPACE] = {};
+	__u32 old_len = pkt->l4_len, new_len = old_len + CHIMNEY_TCPOLEN_MSS;
+	__u8 opts[CHIMNEY_TCP_OPT_SPACE] = {};
 	__u16 check, w12_old, w12_new, opt0, opt1;
 	__u8 *th;
 	__u64 s;
 	int delta;
 
 	th = data + l4_off;
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	check = *(__u16 *)(th + 16);
 	w12_old = *(__u16 *)(th + 12);
-	if (optlen && bpf_xdp_load_bytes(ctx, l4_off + MSS_TCP_HDR, opts, optlen))
+	if (optlen && bpf_xdp_load_bytes(ctx, l4_off + CHIMNEY_TCP_HDR_LEN, opts,
+					 optlen))
 		return -1;
 	*kind = mss_xdp_csum_kind(ctx, pkt, check,
 				  mss_pseudo_sum(pkt, old_len));
 
 	/* The whole frame, including fragments of a multi-buffer one:
 	 * trailing padding or anything else after the segment goes. */
-	delta = (int)(l4_off + hlen + TCPOLEN_MSS) -
+	delta = (int)(l4_off + hlen + CHIMNEY_TCPOLEN_MSS) -
 		(int)bpf_xdp_get_buff_len(ctx);
 	if (bpf_xdp_adjust_tail(ctx, delta))
 		return -1;
-	if (optlen && bpf_xdp_store_bytes(ctx, l4_off + MSS_TCP_HDR + TCPOLEN_MSS,
-				opts, optlen))
+	if (optlen && bpf_xdp_store_bytes(ctx, l4_off + CHIMNEY_TCP_HDR_LEN +
+					  CHIMNEY_TCPOLEN_MSS, opts, optlen))
 		return -1;
 
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	th = data + l4_off;
-	if ((void *)(th + MSS_TCP_HDR + TCPOLEN_MSS) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN + CHIMNEY_TCPOLEN_MSS) > data_end)
 		return -1;
-	th[20] = TCPOPT_MSS;
-	th[21] = TCPOLEN_MSS;
+	th[20] = CHIMNEY_TCPOPT_MSS;
+	th[21] = CHIMNEY_TCPOLEN_MSS;
 	th[22] = pl->new_mss >> 8;
 	th[23] = pl->new_mss & 0xff;
-	th[12] += TCPOLEN_MSS << 2;	/* data offset, in 4-byte words */
+	th[12] += CHIMNEY_TCPOLEN_MSS << 2;	/* data offset: 4-byte words */
 	w12_new = *(__u16 *)(th + 12);
 	opt0 = *(__u16 *)(th + 20);
 	opt1 = *(__u16 *)(th + 22);
@@ -677,10 +551,10 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		*(__u16 *)(th + 16) = mss_pseudo_sum(pkt, new_len);
 	} else {
 		s = (__u16)~check;
-		s = mss_csum_acc16(s, bpf_htons(old_len), bpf_htons(new_len));
-		s = mss_csum_acc16(s, w12_old, w12_new);
+		s = csum_replace16(s, bpf_htons(old_len), bpf_htons(new_len));
+		s = csum_replace16(s, w12_old, w12_new);
 		s += opt0 + opt1;
-		*(__u16 *)(th + 16) = ~mss_csum_fold(s);
+		*(__u16 *)(th + 16) = ~csum_fold(s);
 	}
 
 	if (pkt->tuple.family == 4) {
@@ -690,41 +564,37 @@ static __always_inline int mss_xdp_insert(struct xdp_md *ctx, struct pkt *pkt,
 		if ((void *)(iph + 1) > data_end)
 			return -1;
 		from = iph->tot_len;
-		to = bpf_htons(bpf_ntohs(from) + TCPOLEN_MSS);
+		to = bpf_htons(bpf_ntohs(from) + CHIMNEY_TCPOLEN_MSS);
 		iph->tot_len = to;
-		iph->check = ~mss_csum_fold(mss_csum_acc16((__u16)~iph->check,
-						     from, to));
+		iph->check = csum_update16(iph->check, from, to);
 	} else {
 		struct ipv6hdr *ip6h = data + l3_off;
 
 		if ((void *)(ip6h + 1) > data_end)
 			return -1;
 		ip6h->payload_len = bpf_htons(bpf_ntohs(ip6h->payload_len) +
-					      TCPOLEN_MSS);
+					      CHIMNEY_TCPOLEN_MSS);
 	}
 	pkt->l4_len = new_len;
-	pkt->ip_len += TCPOLEN_MSS;
 	pkt->pkt_len = l4_off + new_len;
 	return 0;
 }
 
 /*
- * The SYN work in XDP, and the ICMP work, are global functions: the
- * verifier checks a global function once, on its own, instead of once
- * for every distinct state the parser can leave behind (which made this
- * stage cost hundreds of thousands of verifier steps when inlined).
- * Their arguments may be NULL as far as the verifier knows.
+ * The SYN work in XDP is a global function (lib/verifier.h): checked
+ * once, on its own, instead of once for every distinct state the parser
+ * can leave behind. It may grow the frame (bpf_xdp_adjust_tail()), so
+ * the caller's packet pointers are stale after it.
  */
 __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 			   const struct chimney_config *cfg,
-			   struct chimney_counters *cnt)
+			   struct chimney_counters *c)
 {
 	struct mss_plan pl = {};
 	int kind = MSS_CSUM_FULL, err;
 	void *data, *data_end;
-	__u64 *c = (__u64 *)cnt;
 
-	if (!ctx || !pkt || !cfg || !cnt)
+	if (!ctx || !pkt || !cfg || !c)
 		return 0;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
@@ -745,41 +615,35 @@ __noinline int mss_xdp_syn(struct xdp_md *ctx, struct pkt *pkt,
 	return 0;
 }
 
-__noinline int mss_xdp_icmp(struct xdp_md *ctx, const struct pkt *pkt,
-			    struct chimney_counters *cnt)
+/*
+ * Does the stage have SYN work for this segment? Every other packet
+ * pays only these tests in either hook; a TCP fragment is counted and
+ * skipped (its header may not be whole).
+ */
+static __always_inline int mss_wants(const struct pkt *pkt,
+				     const struct chimney_config *cfg,
+				     struct chimney_counters *c, int hook)
 {
-	if (!ctx || !pkt || !cnt)
+	if (!(pkt->tcp_flags & CHIMNEY_TCP_SYN)) {
+		if ((pkt->flags & PKT_F_FRAG) &&
+		    pkt->tuple.proto == IPPROTO_TCP && mss_enabled(cfg, hook))
+			count_hook(c, hook, HC_mss_fragment);
 		return 0;
-	pmtu_signal((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-		    pkt, (__u64 *)cnt);
-	return 0;
+	}
+	return !(pkt->tcp_flags & CHIMNEY_TCP_RST) && mss_enabled(cfg, hook);
 }
 
 /*
- * The stage in XDP: inbound SYN / SYN-ACK, and the path-MTU signals.
- * Inline, this is a few tests for every other packet. The frame may
- * change length; the caller re-reads data/data_end.
+ * The stage in XDP: inbound SYN / SYN-ACK. The frame may change length:
+ * no packet pointer from before it is valid after it (lib/verifier.h:
+ * packet pointers are re-derived, not kept).
  */
 static __always_inline void mss_xdp(struct xdp_md *ctx, struct pkt *pkt,
-				    const struct chimney_config *cfg, __u64 *c)
+				    const struct chimney_config *cfg,
+				    struct chimney_counters *c)
 {
-	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
-		if (pkt->flags & PKT_F_FRAG) {
-			if (pkt->tuple.proto == IPPROTO_TCP &&
-			    mss_enabled(cfg, CHIMNEY_HOOK_RX))
-				count_hook(c, CHIMNEY_HOOK_RX, HC_mss_fragment);
-			return;
-		}
-		/* PKT_F_L4: the parser read an ICMP header of the packet's
-		 * own family (IPv4's number 58 is no ICMPv6). */
-		if ((pkt->tuple.proto == IPPROTO_ICMP ||
-		     pkt->tuple.proto == IPPROTO_ICMPV6) &&
-		    (pkt->flags & PKT_F_L4))
-			mss_xdp_icmp(ctx, pkt, (struct chimney_counters *)c);
-		return;
-	}
-	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_RX))
-		mss_xdp_syn(ctx, pkt, cfg, (struct chimney_counters *)c);
+	if (mss_wants(pkt, cfg, c, CHIMNEY_HOOK_RX))
+		mss_xdp_syn(ctx, pkt, cfg, c);
 }
 
 /* ---- TC ------------------------------------------------------------ */
@@ -788,14 +652,14 @@ static __always_inline int mss_tc_rewrite(struct __sk_buff *skb,
 					  const struct pkt *pkt,
 					  const struct mss_plan *pl)
 {
-	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, at = pl->mss_at & 0x3f;
+	__u32 l4_off = pkt->l4_off & PKT_OFF_MASK, at = pl->mss_at & 0x3f;
 	__u16 new_be = bpf_htons(pl->new_mss);
 
 	if (bpf_skb_store_bytes(skb, l4_off + at + 2, &new_be, 2, 0))
 		return -1;
 	return bpf_l4_csum_replace(skb, l4_off + 16,
-				   mss_csum_word(bpf_htons(pl->old_mss), at + 2),
-				   mss_csum_word(new_be, at + 2), 2) ? -1 : 0;
+				   csum_word_at(bpf_htons(pl->old_mss), at + 2),
+				   csum_word_at(new_be, at + 2), 2) ? -1 : 0;
 }
 
 static __always_inline int mss_tc_insert(struct __sk_buff *skb,
@@ -804,12 +668,14 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 l4_off = pkt->l4_off & MSS_OFF_MASK, l3_off = pkt->l3_off & 0xff;
+	__u32 l4_off = pkt->l4_off & PKT_OFF_MASK, l3_off = pkt->l3_off & 0xff;
 	__u32 hlen = pl->hlen & 0x3c, optlen = mss_optlen(hlen);
-	__u32 old_len = pkt->l4_len, new_len = old_len + TCPOLEN_MSS;
-	__u8 opts[MSS_OPT_SPACE] = {};
-	__u8 opt[TCPOLEN_MSS] = { TCPOPT_MSS, TCPOLEN_MSS, pl->new_mss >> 8,
-				  pl->new_mss & 0xff };
+	__u32 old_len = pkt->l4_len, new_len = old_len + CHIMNEY_TCPOLEN_MSS;
+	__u8 opts[CHIMNEY_TCP_OPT_SPACE] = {};
+	__u8 opt[CHIMNEY_TCPOLEN_MSS] = { CHIMNEY_TCPOPT_MSS,
+					  CHIMNEY_TCPOLEN_MSS,
+					  pl->new_mss >> 8,
+					  pl->new_mss & 0xff };
 	__u16 w12_old, w12_new, ip_old, ip_new;
 	__u8 *th;
 
@@ -818,11 +684,12 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	if (skb->len != l4_off + old_len)
 		return 1;
 	th = data + l4_off;
-	if ((void *)(th + MSS_TCP_HDR) > data_end)
+	if ((void *)(th + CHIMNEY_TCP_HDR_LEN) > data_end)
 		return -1;
 	w12_old = *(__u16 *)(th + 12);
-	w12_new = bpf_htons(bpf_ntohs(w12_old) + (TCPOLEN_MSS << 10));
-	if (optlen && bpf_skb_load_bytes(skb, l4_off + MSS_TCP_HDR, opts, optlen))
+	w12_new = bpf_htons(bpf_ntohs(w12_old) + (CHIMNEY_TCPOLEN_MSS << 10));
+	if (optlen && bpf_skb_load_bytes(skb, l4_off + CHIMNEY_TCP_HDR_LEN, opts,
+					 optlen))
 		return -1;
 	if (pkt->tuple.family == 4) {
 		if (bpf_skb_load_bytes(skb, l3_off + 2, &ip_old, 2))
@@ -831,14 +698,15 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 		if (bpf_skb_load_bytes(skb, l3_off + 4, &ip_old, 2))
 			return -1;
 	}
-	ip_new = bpf_htons(bpf_ntohs(ip_old) + TCPOLEN_MSS);
+	ip_new = bpf_htons(bpf_ntohs(ip_old) + CHIMNEY_TCPOLEN_MSS);
 
-	if (bpf_skb_change_tail(skb, skb->len + TCPOLEN_MSS, 0))
+	if (bpf_skb_change_tail(skb, skb->len + CHIMNEY_TCPOLEN_MSS, 0))
 		return -1;
-	if (optlen && bpf_skb_store_bytes(skb, l4_off + MSS_TCP_HDR + TCPOLEN_MSS, opts,
-				optlen, 0))
+	if (optlen && bpf_skb_store_bytes(skb, l4_off + CHIMNEY_TCP_HDR_LEN +
+					  CHIMNEY_TCPOLEN_MSS, opts, optlen, 0))
 		return -1;
-	if (bpf_skb_store_bytes(skb, l4_off + MSS_TCP_HDR, opt, sizeof(opt), 0) ||
+	if (bpf_skb_store_bytes(skb, l4_off + CHIMNEY_TCP_HDR_LEN, opt,
+				sizeof(opt), 0) ||
 	    bpf_skb_store_bytes(skb, l4_off + 12, &w12_new, 2, 0))
 		return -1;
 	if (pkt->tuple.family == 4) {
@@ -857,22 +725,21 @@ static __always_inline int mss_tc_insert(struct __sk_buff *skb,
 	    bpf_l4_csum_replace(skb, l4_off + 16, 0, *(__u32 *)opt, 4))
 		return -1;
 	pkt->l4_len = new_len;
-	pkt->ip_len += TCPOLEN_MSS;
-	pkt->pkt_len += TCPOLEN_MSS;
+	pkt->pkt_len += CHIMNEY_TCPOLEN_MSS;
 	return 0;
 }
 
-/* The SYN work in TC, global for the same reason as mss_xdp_syn(). */
+/* The SYN work in TC, global for the same reason as mss_xdp_syn(); its
+ * helpers change the skb. */
 __noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
 			  const struct chimney_config *cfg,
-			  struct chimney_counters *cnt)
+			  struct chimney_counters *c)
 {
 	struct mss_plan pl = {};
 	void *data, *data_end;
-	__u64 *c = (__u64 *)cnt;
 	int err;
 
-	if (!skb || !pkt || !cfg || !cnt)
+	if (!skb || !pkt || !cfg || !c)
 		return 0;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -897,21 +764,16 @@ __noinline int mss_tc_syn(struct __sk_buff *skb, struct pkt *pkt,
 }
 
 /*
- * The stage in TC egress: outbound SYN / SYN-ACK. Helpers that change
- * the packet invalidate packet pointers; the caller re-reads them.
+ * The stage in TC egress: outbound SYN / SYN-ACK. Its helpers change
+ * the skb: no packet pointer from before it is valid after it
+ * (lib/verifier.h: packet pointers are re-derived, not kept).
  */
 static __always_inline void mss_tc(struct __sk_buff *skb, struct pkt *pkt,
-				   const struct chimney_config *cfg, __u64 *c)
+				   const struct chimney_config *cfg,
+				   struct chimney_counters *c)
 {
-	if (!(pkt->tcp_flags & MSS_TCP_SYN)) {
-		if ((pkt->flags & PKT_F_FRAG) &&
-		    pkt->tuple.proto == IPPROTO_TCP &&
-		    mss_enabled(cfg, CHIMNEY_HOOK_TX))
-			count_hook(c, CHIMNEY_HOOK_TX, HC_mss_fragment);
-		return;
-	}
-	if (!(pkt->tcp_flags & MSS_TCP_RST) && mss_enabled(cfg, CHIMNEY_HOOK_TX))
-		mss_tc_syn(skb, pkt, cfg, (struct chimney_counters *)c);
+	if (mss_wants(pkt, cfg, c, CHIMNEY_HOOK_TX))
+		mss_tc_syn(skb, pkt, cfg, c);
 }
 
 #endif /* CHIMNEY_BPF_MSS_H */

@@ -4,9 +4,10 @@
  * the tuple and returns 0, or the HC_parse_* index of the reason it gave
  * up. It never reads past data_end and never changes the packet.
  *
- * Every pointer is re-derived from `data` plus a bounded offset and
+ * Every pointer is re-derived from `data` plus a masked offset and
  * checked against data_end right before use: that is the shape the
- * verifier can follow through the unrolled loops below.
+ * verifier can follow through the unrolled loops below (lib/verifier.h:
+ * masked offsets; packet pointers are re-derived, not kept).
  */
 #ifndef CHIMNEY_BPF_PARSE_H
 #define CHIMNEY_BPF_PARSE_H
@@ -33,7 +34,7 @@ struct ipv6_opt_hdr_min {
  * into struct pkt: the outer packet fills the tuple and the L3/L4
  * fields, an inner packet only pkt->inner, inner_tcp_flags and
  * PKT_F_INNER_FRAG. No intermediate result struct: copying one into
- * pkt cost ~20 instructions per packet.
+ * pkt would cost a copy and its spills on every packet.
  */
 #define PARSE_OUTER	0
 #define PARSE_INNER	1
@@ -84,10 +85,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 	int ret = 0;
 	void *p;
 
-	/* Offsets are bounded by the callers (max ~14 KB); the mask makes
-	 * that visible to the verifier so data + off stays a packet pointer
-	 * with a known range. */
-	off &= 0x3fff;
+	/* lib/verifier.h: masked offsets */
+	off &= PKT_OFF_MASK;
 	p = data + off;
 
 	switch (t->proto) {
@@ -123,9 +122,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 			return HC_parse_udp_bad_len;
 		t->sport = uh->source;
 		t->dport = uh->dest;
-		/* Decided here, on the pointer just checked: testing
-		 * t->dport later lets clang re-read the packet through a
-		 * pointer whose range the verifier no longer knows. */
+		/* Decided here, on the pointer just checked, not from
+		 * t->dport later (lib/verifier.h: packet pointers). */
 		if (!inner && is_vxlan_port(cfg, uh->dest))
 			ret = PARSE_VXLAN;
 		break;
@@ -156,10 +154,9 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 /* An IP fragment: only the first carries the L4 header, but its ports
  * are not used either: every fragment of a datagram must hash alike,
  * and none can be checksummed alone. The ports stay zero. */
-static __always_inline void parse_frag(struct pkt *pkt, int inner,
-				       __u16 flags)
+static __always_inline void parse_frag(struct pkt *pkt, int inner)
 {
-	pkt->flags |= inner ? PKT_F_INNER_FRAG : flags;
+	pkt->flags |= inner ? PKT_F_INNER_FRAG : PKT_F_FRAG;
 }
 
 static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
@@ -171,7 +168,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
 	struct iphdr *iph;
 	__u32 ihl, tot;
 
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	iph = data + off;
 	if ((void *)(iph + 1) > data_end)
 		return HC_parse_ipv4_truncated;
@@ -193,15 +190,13 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 off,
 	t->saddr[0] = iph->saddr;
 	t->daddr[0] = iph->daddr;
 	if (!inner) {
-		pkt->ip_len = tot;
 		pkt->l4_off = off + ihl;
 		pkt->l4_len = tot - ihl;
 		if (ihl > sizeof(*iph))
 			pkt->flags |= PKT_F_IP_OPTS;
 	}
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
-		parse_frag(pkt, inner, iph->frag_off & bpf_htons(IP_OFFSET) ?
-				       PKT_F_FRAG : PKT_F_FRAG | PKT_F_FRAG_FIRST);
+		parse_frag(pkt, inner);
 		return 0;
 	}
 	return parse_l4(data, data_end, off + ihl, tot - ihl, pkt, inner, cfg);
@@ -215,11 +210,11 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	struct chimney_tuple *t = inner ? &pkt->inner : &pkt->tuple;
 	struct ipv6hdr *ip6h;
 	__u32 plen, end, cur;
-	__u16 flags = 0;
+	__u64 ext_end;
 	__u8 nh;
 	int i;
 
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	ip6h = data + off;
 	if ((void *)(ip6h + 1) > data_end)
 		return HC_parse_ipv6_truncated;
@@ -232,11 +227,22 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 	t->family = 6;
 	__builtin_memcpy(t->saddr, &ip6h->saddr, 16);
 	__builtin_memcpy(t->daddr, &ip6h->daddr, 16);
-	if (!inner)
-		pkt->ip_len = sizeof(*ip6h) + plen;
 	end = off + sizeof(*ip6h) + plen;
 	cur = off + sizeof(*ip6h);
 	nh = ip6h->nexthdr;
+	/* Where the extension headers must end. Behind an outer IPv6
+	 * chain, an inner chain could run past the offset mask
+	 * (lib/verifier.h: masked offsets), so it must end below it:
+	 * min(end, PKT_OFF_MASK), computed without a branch, which would
+	 * split the verifier's walk of every stage after the parser in
+	 * two. */
+	ext_end = end;
+	if (inner) {
+		__s64 over = (__s64)end - PKT_OFF_MASK;
+
+		barrier_var(over);
+		ext_end = end - (over & ~(over >> 63));
+	}
 
 #pragma unroll
 	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
@@ -247,19 +253,14 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 			break;
 		if (!inner)
 			pkt->flags |= PKT_F_IPV6_EXT;
-		cur &= 0x3fff;
+		cur &= PKT_OFF_MASK;
 		eh = data + cur;
 		if (nh == IPPROTO_FRAGMENT) {
 			struct frag_hdr *fh = data + cur;
 
-			if ((void *)(fh + 1) > data_end || cur + 8 > end)
+			if ((void *)(fh + 1) > data_end || cur + 8 > ext_end)
 				return HC_parse_ipv6_ext_truncated;
-			if (fh->frag_off & bpf_htons(IP6_OFFSET)) {
-				t->proto = fh->nexthdr;
-				goto frag;
-			}
-			if (fh->frag_off & bpf_htons(IP6_MF)) {
-				flags = PKT_F_FRAG_FIRST;
+			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
 				t->proto = fh->nexthdr;
 				goto frag;
 			}
@@ -273,7 +274,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off,
 				len = (eh->hdrlen + 2) * 4;
 			else
 				len = (eh->hdrlen + 1) * 8;
-			if (cur + len > end)
+			if (cur + len > ext_end)
 				return HC_parse_ipv6_ext_truncated;
 		}
 		nh = eh->nexthdr;
@@ -293,7 +294,7 @@ frag:
 		pkt->l4_off = cur + 8;
 		pkt->l4_len = end - (cur + 8);
 	}
-	parse_frag(pkt, inner, flags | PKT_F_FRAG);
+	parse_frag(pkt, inner);
 	return 0;
 }
 
@@ -311,8 +312,9 @@ static __always_inline int parse_l3(void *data, void *data_end, __u32 off,
 
 /*
  * VXLAN: UDP header, 8-byte VXLAN header, inner Ethernet, inner IP. Only
- * the inner tuple is recorded (for hashing); the outer one stays the
- * packet's identity for everything else.
+ * the inner tuple, TCP flags and fragment flag are recorded, for
+ * steering and the flow table; the outer packet stays the packet's
+ * identity for everything else (checksums, MSS clamping).
  */
 static __always_inline int parse_vxlan(void *data, void *data_end,
 				       struct pkt *pkt)
@@ -325,7 +327,7 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
 	 * (Ethernet padding) are no part of it. */
 	end = pkt->l4_off + pkt->l4_len;
 	off = pkt->l4_off + sizeof(struct udphdr) + VXLAN_HLEN;
-	off &= 0x3fff;
+	off &= PKT_OFF_MASK;
 	eth = data + off;
 	if ((void *)(eth + 1) > data_end || off + sizeof(*eth) > end)
 		return HC_parse_vxlan_truncated;
@@ -340,7 +342,6 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
 		__builtin_memset(&pkt->inner, 0, sizeof(pkt->inner));
 		return HC_parse_vxlan_truncated;
 	}
-	pkt->inner_l3_off = off;
 	pkt->flags |= PKT_F_ENCAP;
 	return 0;
 }
@@ -352,8 +353,10 @@ static __always_inline int parse_vxlan(void *data, void *data_end,
  *
  * Returns 0 (pkt->l3_proto is 0 for non-IP frames) or a HC_parse_*
  * reason. After a failure, the fields of the headers before the failing
- * one are set, the rest stay zero; the stages that look at a failed
- * frame use only l3_off and l3_proto.
+ * one are set, the rest stay zero: the counters count what was parsed,
+ * and the one stage that looks at a failed frame, the checksum stage,
+ * uses only l3_off and l3_proto (unless only the VXLAN inner packet
+ * failed: the outer packet is whole).
  */
 _Static_assert(HC_parse_vxlan_truncated < PARSE_VXLAN &&
 	       HC_parse_eth_truncated < PARSE_VXLAN,
@@ -371,8 +374,8 @@ static __always_inline int parse_packet(struct pkt *pkt, void *data,
 	pkt->pkt_len = pkt_len;
 	if ((void *)(eth + 1) > data_end)
 		return HC_parse_eth_truncated;
-	/* struct ethhdr is packed: through it, clang reads the type a
-	 * byte at a time. It sits 2-byte aligned. */
+	/* Not through the packed struct ethhdr (lib/verifier.h: clang 14
+	 * code generation): the type sits 2-byte aligned. */
 	proto = bpf_ntohs(*(__be16 *)(data + offsetof(struct ethhdr, h_proto)));
 
 	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
@@ -385,8 +388,6 @@ static __always_inline int parse_packet(struct pkt *pkt, void *data,
 			vh = data + off;
 			if ((void *)(vh + 1) > data_end)
 				return HC_parse_vlan_truncated;
-			pkt->vlan_tci[i] = bpf_ntohs(vh->tci);
-			pkt->vlan_depth++;
 			pkt->flags |= PKT_F_VLAN;
 			proto = bpf_ntohs(vh->proto);
 			off += sizeof(*vh);
@@ -413,11 +414,11 @@ static __always_inline int parse_packet(struct pkt *pkt, void *data,
 /*
  * XDP multi-buffer frames (xdp.frags): data..data_end is the first
  * buffer only. XDP parses with that length, because asking for the
- * whole one (bpf_xdp_get_buff_len) is a helper call, some 6 ns on every
- * packet; a frame whose IP length runs past the first buffer comes here
- * with that parse reason and, when it has more buffers, is parsed again
- * with its whole length. A global function: verified once, not once
- * per path through the first parse.
+ * whole one (bpf_xdp_get_buff_len) is a helper call on every packet; a
+ * frame whose IP length runs past the first buffer comes here with that
+ * parse reason and, when it has more buffers, is parsed again with its
+ * whole length. A global function (lib/verifier.h), so the second parse
+ * is verified once, not once per path through the first.
  */
 _Static_assert(HC_parse_vxlan_truncated < 64 && HC_parse_eth_truncated < 64,
 	       "parse_xdp_multibuf() callers mask its result to 6 bits");

@@ -19,7 +19,7 @@
  */
 static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 				       const struct chimney_config *cfg,
-				       __u32 *hash, __u64 *c)
+				       __u32 *hash, struct chimney_counters *c)
 {
 	const struct chimney_tuple *tp = &pkt->tuple;
 	const struct chimney_rss_table *t;
@@ -34,8 +34,8 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 	 * inner flow, or all of them land on one CPU. */
 	if (pkt->flags & PKT_F_ENCAP)
 		tp = &pkt->inner;
-	/* One base pointer from here on: otherwise clang chooses between
-	 * the two tuples again for every field the hash reads. */
+	/* One base pointer from here on (lib/verifier.h: ordering
+	 * points), not a choice between the two tuples per field. */
 	barrier_var(tp);
 	/* The 4-tuple for TCP and UDP, the 2-tuple for everything else
 	 * and for every fragment (the first fragment has ports, the others
@@ -53,6 +53,35 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 }
 
 /*
+ * Redirect a steered packet to the cpumap queue of `cpu`: XDP_REDIRECT,
+ * counted steer_redirect; or, when that CPU has no cpumap entry,
+ * XDP_PASS, counted `miss`: the packet stays on the receiving CPU.
+ *
+ * A VXLAN packet counts steer_inner once its inner flow decided where
+ * it goes: when it is redirected, and on a steer_no_cpu miss (the
+ * indirection table chose, by the inner flow, a CPU that is not
+ * there). A flow's kept CPU that is gone (steer_flow_cpu_gone) decides
+ * nothing yet: lib/flow.h places the flow again, and that counts it.
+ */
+static __always_inline int steer_to_cpu(const struct pkt *pkt, __u32 cpu,
+					struct chimney_counters *c, int miss)
+{
+	/* A long, as the helper returns it (lib/verifier.h: clang 14
+	 * code generation). */
+	long ret = bpf_redirect_map(&cpus, cpu, XDP_PASS);
+
+	if ((pkt->flags & PKT_F_ENCAP) &&
+	    (ret == XDP_REDIRECT || miss == GC_steer_no_cpu))
+		count_global(c, GC_steer_inner);
+	if (ret == XDP_REDIRECT) {
+		count_global(c, GC_steer_redirect);
+		return XDP_REDIRECT;
+	}
+	count_global(c, miss);
+	return XDP_PASS;
+}
+
+/*
  * Steer a parsed IP packet. Returns XDP_REDIRECT, or XDP_PASS when
  * steering is off or the chosen CPU has no cpumap entry. Packets of
  * flows the flow table tracks are steered by lib/flow.h instead, to the
@@ -60,10 +89,9 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
  */
 static __always_inline int rss_steer(const struct pkt *pkt,
 				     const struct chimney_config *cfg,
-				     __u64 *c)
+				     struct chimney_counters *c)
 {
 	__u32 *cpu, hash;
-	long ret;
 
 	if (!cfg->steer_nr)
 		return XDP_PASS;
@@ -74,17 +102,7 @@ static __always_inline int rss_steer(const struct pkt *pkt,
 	cpu = rss_pick(pkt, cfg, &hash, c);
 	if (!cpu)
 		return XDP_PASS;
-	if (pkt->flags & PKT_F_ENCAP)
-		count_global(c, GC_steer_inner);
-	/* Compared as the helper's long: narrowed to int first, clang
-	 * spends 4 instructions on the conversion. */
-	ret = bpf_redirect_map(&cpus, *cpu, XDP_PASS);
-	if (ret == XDP_REDIRECT) {
-		count_global(c, GC_steer_redirect);
-		return XDP_REDIRECT;
-	}
-	count_global(c, GC_steer_no_cpu);
-	return ret;
+	return steer_to_cpu(pkt, *cpu, c, GC_steer_no_cpu);
 }
 
 #endif /* CHIMNEY_BPF_RSS_H */

@@ -5,10 +5,11 @@
  * exactly that (each program replaces a global stub function of the
  * dispatcher), so the answer says whether libxdp can share an interface.
  *
- * Not a hook, hence not in bpf/ (the Makefile builds every .bpf.c there
- * as one). User space loads this object twice: once with only probe_xdp
- * (the target), once with only probe_ext, aimed at probe_target inside
- * the loaded target. Nothing is ever attached to an interface.
+ * Not a hook, hence in bpf/probe/ rather than bpf/ itself (the Makefile
+ * builds every .bpf.c directly in bpf/ as one). User space loads this
+ * object twice: once with only probe_xdp (the target), once with only
+ * probe_ext, aimed at probe_target inside the loaded target. Nothing is
+ * ever attached to an interface.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

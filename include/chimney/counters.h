@@ -79,9 +79,9 @@
 	X(mss_csum_partial,	"XDP only: rewritten with the checksum field holding only the pseudo-header sum (CHECKSUM_PARTIAL from a local sender), left for the stack to finish")
 
 /*
- * X(name, help) - path-MTU signals seen on ingress (XDP): what the
- * network reports about the path. Their MTU values are kept in the
- * pmtu_log map; `chimney stats` shows them.
+ * X(name, help) - path-MTU signals seen on ingress (XDP,
+ * bpf/lib/pmtu.h): what the network reports about the path. Their MTU
+ * values are kept in the pmtu_log map; `chimney stats` shows them.
  */
 #define CHIMNEY_PMTU_COUNTERS(X)						\
 	X(pmtu_frag_needed,	"ICMP destination unreachable / fragmentation needed received") \

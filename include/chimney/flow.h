@@ -20,6 +20,7 @@
 #include <chimney/config.h>
 #include <chimney/counters.h>
 #include <chimney/pkt.h>
+#include <chimney/tcp.h>
 
 #define CHIMNEY_FLOW_SIZE_DEFAULT	262144
 
@@ -146,11 +147,6 @@ int chimney_flow_key_make(struct chimney_flow_key *k,
 	k->pad[0] = k->pad[1] = 0;
 	return swap;
 }
-
-#define CHIMNEY_TCP_FIN	0x01
-#define CHIMNEY_TCP_SYN	0x02
-#define CHIMNEY_TCP_RST	0x04
-#define CHIMNEY_TCP_ACK	0x10
 
 /*
  * The TCP state is a function of the flags seen both ways, so any

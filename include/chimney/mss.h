@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * MSS clamping: the types BPF (bpf/lib/mss.h) and user space
- * (user/mss.c, `chimney stats`) share. The config fields live at the end
- * of struct chimney_config.
+ * MSS clamping and the path-MTU log: the types BPF (bpf/lib/mss.h,
+ * bpf/lib/pmtu.h) and user space (user/mss.c, `chimney stats`) share.
+ * The config fields are the mss_* block of struct chimney_config.
  */
 #ifndef CHIMNEY_MSS_H
 #define CHIMNEY_MSS_H
@@ -50,10 +50,12 @@ struct chimney_mss_rule {
 
 /*
  * Path-MTU signals (ICMP fragmentation needed, ICMPv6 packet too big)
- * seen on ingress: the last CHIMNEY_PMTU_LOG of them in a ring. head
- * counts every signal logged; slot head % CHIMNEY_PMTU_LOG is the next.
- * Writers on several CPUs take slots with an atomic add; a reader may
- * see a slot half written, which `chimney stats` can live with.
+ * seen on ingress (bpf/lib/pmtu.h): the last CHIMNEY_PMTU_LOG of them
+ * in a ring per CPU (the pmtu_log map is a PERCPU_ARRAY). head counts
+ * every signal logged on that CPU; slot head % CHIMNEY_PMTU_LOG is the
+ * next. Only its own CPU writes a ring, so no atomics are needed; a
+ * reader may see a slot half written, which `chimney stats` can live
+ * with. It merges the CPUs' rings by ktime_ns.
  */
 #define CHIMNEY_PMTU_LOG	16
 

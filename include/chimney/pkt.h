@@ -10,13 +10,12 @@
 
 /* pkt.flags */
 #define PKT_F_VLAN		(1U << 0)
-#define PKT_F_FRAG		(1U << 1)	/* any IP fragment */
-#define PKT_F_FRAG_FIRST	(1U << 2)	/* offset 0, more fragments follow */
-#define PKT_F_IP_OPTS		(1U << 3)
-#define PKT_F_IPV6_EXT		(1U << 4)
-#define PKT_F_ENCAP		(1U << 5)	/* inner_* fields are valid */
-#define PKT_F_L4		(1U << 6)	/* l4_off points at a parsed L4 header */
-#define PKT_F_INNER_FRAG	(1U << 7)	/* with PKT_F_ENCAP: inner packet is a fragment */
+#define PKT_F_FRAG		(1U << 1)	/* any IP fragment, the first too */
+#define PKT_F_IP_OPTS		(1U << 2)
+#define PKT_F_IPV6_EXT		(1U << 3)
+#define PKT_F_ENCAP		(1U << 4)	/* inner, inner_tcp_flags are valid */
+#define PKT_F_L4		(1U << 5)	/* l4_off points at a parsed L4 header */
+#define PKT_F_INNER_FRAG	(1U << 6)	/* with PKT_F_ENCAP: inner packet is a fragment */
 
 /*
  * A flow tuple. IPv4 addresses sit in addr[0]; the rest is zero. Ports
@@ -37,13 +36,9 @@ struct pkt {
 	__u16 l3_off;		/* offsets from the start of the frame */
 	__u16 l4_off;
 	__u16 l4_len;		/* L4 header + payload per the IP header */
-	__u16 ip_len;		/* L3 header + payload per the IP header */
 	__u16 l3_proto;		/* ETH_P_IP / ETH_P_IPV6, host order; 0 for non-IP */
-	__u16 vlan_tci[2];
-	__u8 vlan_depth;
-	__u8 tcp_flags;
 	__u16 flags;		/* PKT_F_* */
-	__u16 inner_l3_off;	/* with PKT_F_ENCAP: the VXLAN inner packet */
+	__u8 tcp_flags;		/* the TCP header's flags (CHIMNEY_TCP_*) */
 	__u8 inner_tcp_flags;	/* with PKT_F_ENCAP: the inner TCP header's flags */
 	struct chimney_tuple tuple;
 	struct chimney_tuple inner;

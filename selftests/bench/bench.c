@@ -143,7 +143,7 @@ static void tcp(struct pb *b, __u16 dport, __u8 flags, const void *opts,
 {
 	const struct pb_tcp_opts o = {
 		.sport = 40000, .dport = dport, .flags = flags, .seq = 1,
-		.ack = flags & PB_TCP_ACK ? 1 : 0,
+		.ack = flags & CHIMNEY_TCP_ACK ? 1 : 0,
 		.opts = opts, .opts_len = opts_len,
 	};
 
@@ -170,7 +170,7 @@ static void build_ipv4_tcp(struct pb *b)
 {
 	pb_eth(b, NULL);
 	ip(b, 4);
-	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	tcp(b, 80, CHIMNEY_TCP_ACK, NULL, 0);
 	payload_to(b, 64);
 }
 
@@ -179,7 +179,7 @@ static void build_ipv6_tcp(struct pb *b)
 {
 	pb_eth(b, NULL);
 	ip(b, 6);
-	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	tcp(b, 80, CHIMNEY_TCP_ACK, NULL, 0);
 	payload_to(b, 64);
 }
 
@@ -198,7 +198,7 @@ static void build_vlan_ipv4_tcp(struct pb *b)
 	pb_eth(b, NULL);
 	pb_vlan(b, ETH_P_8021Q, 100);
 	ip(b, 4);
-	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	tcp(b, 80, CHIMNEY_TCP_ACK, NULL, 0);
 	payload_to(b, 64);
 }
 
@@ -207,7 +207,7 @@ static void build_ipv4_tcp_1500(struct pb *b)
 {
 	pb_eth(b, NULL);
 	ip(b, 4);
-	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	tcp(b, 80, CHIMNEY_TCP_ACK, NULL, 0);
 	payload_to(b, 1500);
 }
 
@@ -227,7 +227,7 @@ static void build_vxlan_ipv4_tcp(struct pb *b)
 	pb_vxlan(b, 42);
 	pb_eth(b, NULL);
 	ip(b, 4);
-	tcp(b, 80, PB_TCP_ACK, NULL, 0);
+	tcp(b, 80, CHIMNEY_TCP_ACK, NULL, 0);
 }
 
 /* The last payload byte flipped after the checksums were computed. */
@@ -242,7 +242,7 @@ static void build_ipv4_tcp_flow2(struct pb *b)
 {
 	pb_eth(b, NULL);
 	ip(b, 4);
-	tcp(b, 8080, PB_TCP_ACK, NULL, 0);
+	tcp(b, 8080, CHIMNEY_TCP_ACK, NULL, 0);
 	payload_to(b, 64);
 }
 
@@ -259,7 +259,7 @@ static void build_syn_mss(struct pb *b, int family, __u16 mss)
 
 	pb_eth(b, NULL);
 	ip(b, family);
-	tcp(b, 80, PB_TCP_SYN, opts, sizeof(opts));
+	tcp(b, 80, CHIMNEY_TCP_SYN, opts, sizeof(opts));
 }
 
 static void build_ipv4_syn(struct pb *b)
@@ -283,7 +283,7 @@ static void build_syn_walk_mss(struct pb *b, int family, __u16 mss)
 
 	pb_eth(b, NULL);
 	ip(b, family);
-	tcp(b, 80, PB_TCP_SYN, opts, sizeof(opts));
+	tcp(b, 80, CHIMNEY_TCP_SYN, opts, sizeof(opts));
 }
 
 static void build_ipv4_syn_walk(struct pb *b)

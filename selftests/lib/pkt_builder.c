@@ -299,7 +299,7 @@ int pb_tcp(struct pb *b, const struct pb_tcp_opts *o)
 	put32(p + 4, o->seq);
 	put32(p + 8, o->ack);
 	p[12] = hlen / 4 << 4;
-	p[13] = o->flags ? o->flags : PB_TCP_SYN;
+	p[13] = o->flags ? o->flags : CHIMNEY_TCP_SYN;
 	put16(p + 14, o->win ? o->win : 65535);
 	if (o->opts_len)
 		memcpy(p + 20, o->opts, o->opts_len);

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include <chimney/tcp.h>
+
 #define PB_MAX_LEN	9216	/* a jumbo frame (multi-buffer XDP tests) */
 #define PB_MAX_LAYERS	32
 
@@ -39,12 +41,6 @@
 #define PB_V6_DST	"2001:db8::2"
 
 #define PB_VXLAN_PORT	4789	/* IANA; chimney's default vxlan.ports */
-
-#define PB_TCP_FIN	0x01
-#define PB_TCP_SYN	0x02
-#define PB_TCP_RST	0x04
-#define PB_TCP_PSH	0x08
-#define PB_TCP_ACK	0x10
 
 #define PB_IP_DF	0x4000
 #define PB_IP_MF	0x2000
@@ -116,7 +112,7 @@ struct pb_ipv6_opts {
 struct pb_tcp_opts {
 	__u16 sport, dport;	/* 0: 40000 / 80 */
 	__u32 seq, ack;
-	__u8 flags;		/* 0: SYN */
+	__u8 flags;		/* CHIMNEY_TCP_*; 0: SYN */
 	__u16 win;		/* 0: 65535 */
 	const void *opts;	/* TCP options, a multiple of 4 bytes */
 	size_t opts_len;

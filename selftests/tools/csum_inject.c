@@ -118,7 +118,8 @@ static void build(struct pb *b, const struct opts *o, unsigned long seq,
 		pb_ipv6(b, &(struct pb_ipv6_opts){ .src = o->src, .dst = o->dst });
 	if (!strcmp(o->proto, "tcp"))
 		pb_tcp(b, &(struct pb_tcp_opts){ .sport = o->sport, .dport = o->dport,
-						 .flags = PB_TCP_ACK | PB_TCP_PSH,
+						 .flags = CHIMNEY_TCP_ACK |
+							  CHIMNEY_TCP_PSH,
 						 .seq = 1000 + seq, .ack = 1 });
 	else if (!strcmp(o->proto, "udp"))
 		pb_udp(b, o->sport, o->dport);

@@ -72,7 +72,7 @@ struct fixture {
 	  .ip_opts = ipo }
 #define F0(n, fl, data, ipo)						\
 	{ .name = n, .flags = fl, .len = 0, .payload = data, .ip_opts = ipo }
-#define SA	(PB_TCP_SYN | PB_TCP_ACK)
+#define SA	(CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK)
 
 static const struct fixture fixtures[] = {
 	F("linux_syn", 0, 0, false, MSS(1460), SACKOK, TS, NOP, WS),
@@ -95,7 +95,7 @@ static const struct fixture fixtures[] = {
 	F0("synack_no_options", SA, 0, false),
 	F("ip_options_mss_odd", 0, 0, true, NOP, MSS(1460), NOP, NOP, NOP),
 	F0("ip_options_no_mss", 0, 0, true),
-	F("ack_not_syn", PB_TCP_ACK, 8, false, MSS(1460)),
+	F("ack_not_syn", CHIMNEY_TCP_ACK, 8, false, MSS(1460)),
 };
 
 #define NR_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
@@ -144,8 +144,8 @@ static void build(struct pb *b, const struct fixture *f, int n, int family,
 	struct pb_eth_opts e = { .src = smac, .dst = dmac };
 	struct pb_tcp_opts t = {
 		.sport = SPORT_BASE + n, .dport = 5001,
-		.seq = 1000 + n, .ack = (f->flags & PB_TCP_ACK) ? 7 : 0,
-		.flags = f->flags ? f->flags : PB_TCP_SYN,
+		.seq = 1000 + n, .ack = (f->flags & CHIMNEY_TCP_ACK) ? 7 : 0,
+		.flags = f->flags ? f->flags : CHIMNEY_TCP_SYN,
 		.win = 64240, .opts = f->opts, .opts_len = f->len,
 	};
 

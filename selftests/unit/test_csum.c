@@ -164,8 +164,8 @@ static bool csum_expect(const void *frame, size_t len,
 
 /* ---- fixtures ----------------------------------------------------- */
 
-static const struct pb_tcp_opts tcp_ack = { .flags = PB_TCP_ACK | PB_TCP_PSH,
-					    .seq = 1, .ack = 1 };
+static const struct pb_tcp_opts tcp_ack = {
+	.flags = CHIMNEY_TCP_ACK | CHIMNEY_TCP_PSH, .seq = 1, .ack = 1 };
 
 /* Offset of the checksum field of the first L4 layer of a kind. */
 static size_t csum_field(const struct pb *b, enum pb_kind kind)
@@ -548,7 +548,7 @@ static void b_ip4_tcp_padded(struct pb *b)
 
 	pb_eth(b, NULL);
 	pb_ipv4(b, NULL);
-	pb_tcp(b, &(struct pb_tcp_opts){ .flags = PB_TCP_ACK });
+	pb_tcp(b, &(struct pb_tcp_opts){ .flags = CHIMNEY_TCP_ACK });
 	pb_pad_to(b, 60);
 	pb_finish(b);
 	end = ETH_LEN + IP4_LEN + 20;

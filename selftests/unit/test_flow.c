@@ -159,7 +159,8 @@ static void mk_tcp(struct pb *b, int af, const char *src, const char *dst,
 		pb_ipv6(b, &(struct pb_ipv6_opts){ .src = src, .dst = dst });
 	pb_tcp(b, &(struct pb_tcp_opts){ .sport = sp, .dport = dp,
 					 .flags = flags, .seq = 1000,
-					 .ack = flags & PB_TCP_ACK ? 2000 : 0 });
+					 .ack = flags & CHIMNEY_TCP_ACK ?
+						2000 : 0 });
 	if (payload)
 		pb_raw(b, NULL, payload);
 	pb_finish(b);
@@ -364,7 +365,7 @@ UNIT_TEST(flow_tcp_both_directions_states)
 	hit = ctr("flow_hit");
 
 	/* Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=40001,dport=80,flags="S") in */
-	mk_tcp(&b, 4, A4, B4, 40001, 80, PB_TCP_SYN, 0);
+	mk_tcp(&b, 4, A4, B4, 40001, 80, CHIMNEY_TCP_SYN, 0);
 	if (!run_xdp(&b, XDP_PASS, "SYN in"))
 		goto out;
 	if (!flow_get(4, A4, B4, 40001, 80, 6, &v, &da, NULL))
@@ -378,7 +379,7 @@ UNIT_TEST(flow_tcp_both_directions_states)
 	ASSERT_EQ(ctr("flow_created") - created, 1, "flow_created");
 
 	/* Ether(**E)/IP(src=B4,dst=A4)/TCP(sport=80,dport=40001,flags="SA") out */
-	mk_tcp(&b, 4, B4, A4, 80, 40001, PB_TCP_SYN | PB_TCP_ACK, 0);
+	mk_tcp(&b, 4, B4, A4, 80, 40001, CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK, 0);
 	run_tc(&b, "SYN-ACK out");
 	pkts[db]++;
 	bytes[db] += b.len;
@@ -386,7 +387,7 @@ UNIT_TEST(flow_tcp_both_directions_states)
 	ASSERT_EQ(v.state, FLOW_ST_syn_sent, "after SYN-ACK");
 
 	/* Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=40001,dport=80,flags="A")/Raw(100 bytes) in */
-	mk_tcp(&b, 4, A4, B4, 40001, 80, PB_TCP_ACK, 100);
+	mk_tcp(&b, 4, A4, B4, 40001, 80, CHIMNEY_TCP_ACK, 100);
 	run_xdp(&b, XDP_PASS, "ACK in");
 	pkts[da]++;
 	bytes[da] += b.len;
@@ -394,13 +395,14 @@ UNIT_TEST(flow_tcp_both_directions_states)
 	ASSERT_EQ(v.state, FLOW_ST_established, "after the handshake");
 
 	/* Ether(**E)/IP(src=B4,dst=A4)/TCP(sport=80,dport=40001,flags="PA")/Raw(1000 bytes) out */
-	mk_tcp(&b, 4, B4, A4, 80, 40001, PB_TCP_PSH | PB_TCP_ACK, 1000);
+	mk_tcp(&b, 4, B4, A4, 80, 40001, CHIMNEY_TCP_PSH | CHIMNEY_TCP_ACK,
+	       1000);
 	run_tc(&b, "data out");
 	pkts[db]++;
 	bytes[db] += b.len;
 
 	/* Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=40001,dport=80,flags="FA") in */
-	mk_tcp(&b, 4, A4, B4, 40001, 80, PB_TCP_FIN | PB_TCP_ACK, 0);
+	mk_tcp(&b, 4, A4, B4, 40001, 80, CHIMNEY_TCP_FIN | CHIMNEY_TCP_ACK, 0);
 	run_xdp(&b, XDP_PASS, "FIN in");
 	pkts[da]++;
 	bytes[da] += b.len;
@@ -408,7 +410,7 @@ UNIT_TEST(flow_tcp_both_directions_states)
 	ASSERT_EQ(v.state, FLOW_ST_fin_wait, "after one FIN");
 
 	/* Ether(**E)/IP(src=B4,dst=A4)/TCP(sport=80,dport=40001,flags="FA") out */
-	mk_tcp(&b, 4, B4, A4, 80, 40001, PB_TCP_FIN | PB_TCP_ACK, 0);
+	mk_tcp(&b, 4, B4, A4, 80, 40001, CHIMNEY_TCP_FIN | CHIMNEY_TCP_ACK, 0);
 	run_tc(&b, "FIN out");
 	pkts[db]++;
 	bytes[db] += b.len;
@@ -419,18 +421,19 @@ UNIT_TEST(flow_tcp_both_directions_states)
 	ASSERT_EQ(v.packets[db], pkts[db], "packets B->A");
 	ASSERT_EQ(v.bytes[da], bytes[da], "bytes A->B");
 	ASSERT_EQ(v.bytes[db], bytes[db], "bytes B->A");
-	ASSERT_EQ(v.tcp_flags[da], PB_TCP_SYN | PB_TCP_ACK | PB_TCP_FIN,
+	ASSERT_EQ(v.tcp_flags[da],
+		  CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK | CHIMNEY_TCP_FIN,
 		  "flags seen A->B");
 	ASSERT_EQ(v.tcp_flags[db],
-		  PB_TCP_SYN | PB_TCP_ACK | PB_TCP_FIN | PB_TCP_PSH,
-		  "flags seen B->A");
+		  CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK | CHIMNEY_TCP_FIN |
+		  CHIMNEY_TCP_PSH, "flags seen B->A");
 	ASSERT_EQ(map_count(F.m.flows), 1, "one entry for both directions");
 	ASSERT_EQ(ctr("flow_created") - created, 1, "created once");
 	ASSERT_EQ(ctr("flow_hit") - hit, 5, "every later packet found it");
 
 	/* A new connection on the same 5-tuple (TIME_WAIT reuse).
 	 * Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=40001,dport=80,flags="S") in */
-	mk_tcp(&b, 4, A4, B4, 40001, 80, PB_TCP_SYN, 0);
+	mk_tcp(&b, 4, A4, B4, 40001, 80, CHIMNEY_TCP_SYN, 0);
 	hit = ctr("flow_tcp_reuse");
 	run_xdp(&b, XDP_PASS, "SYN on a closed flow");
 	flow_get(4, A4, B4, 40001, 80, 6, &v, NULL, NULL);
@@ -451,10 +454,10 @@ UNIT_TEST(flow_tcp_rst_and_midstream)
 	if (!flow_reset(&cfg, 1, kv))
 		goto out;
 	/* Ether(**E)/IPv6(src=A6,dst=B6)/TCP(sport=5000,dport=443,flags="S") in */
-	mk_tcp(&b, 6, A6, B6, 5000, 443, PB_TCP_SYN, 0);
+	mk_tcp(&b, 6, A6, B6, 5000, 443, CHIMNEY_TCP_SYN, 0);
 	run_xdp(&b, XDP_PASS, "SYN in");
 	/* Ether(**E)/IPv6(src=B6,dst=A6)/TCP(sport=443,dport=5000,flags="R") out */
-	mk_tcp(&b, 6, B6, A6, 443, 5000, PB_TCP_RST, 0);
+	mk_tcp(&b, 6, B6, A6, 443, 5000, CHIMNEY_TCP_RST, 0);
 	run_tc(&b, "RST out");
 	if (flow_get(6, A6, B6, 5000, 443, 6, &v, NULL, NULL)) {
 		ASSERT_EQ(v.state, FLOW_ST_closed, "a RST closes");
@@ -463,7 +466,7 @@ UNIT_TEST(flow_tcp_rst_and_midstream)
 
 	/* A flow picked up mid-stream (after an eviction or an attach):
 	 * Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=40002,dport=80,flags="A")/Raw(10 bytes) in */
-	mk_tcp(&b, 4, A4, B4, 40002, 80, PB_TCP_ACK, 10);
+	mk_tcp(&b, 4, A4, B4, 40002, 80, CHIMNEY_TCP_ACK, 10);
 	run_xdp(&b, XDP_PASS, "ACK in");
 	if (flow_get(4, A4, B4, 40002, 80, 6, &v, NULL, NULL))
 		ASSERT_EQ(v.state, FLOW_ST_established, "mid-stream: established");
@@ -571,7 +574,7 @@ UNIT_TEST(flow_counters_exact_concurrent)
 	if (!flow_reset(&cfg, 1, kv))
 		goto out;
 	/* Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=40003,dport=80,flags="A")/Raw(26 bytes) */
-	mk_tcp(&b, 4, A4, B4, 40003, 80, PB_TCP_ACK, 26);
+	mk_tcp(&b, 4, A4, B4, 40003, 80, CHIMNEY_TCP_ACK, 26);
 	/* One thread per CPU (two at most), all on the same flow: plain
 	 * adds would lose updates, atomic ones cannot. */
 	n = F.ncpus >= 2 ? 2 : 1;
@@ -612,9 +615,9 @@ UNIT_TEST(flow_affinity_steering_turned_on)
 	if (!flow_reset(&cfg, 1, kv))
 		goto out;
 	/* F: Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=41000,dport=80,flags="A") */
-	mk_tcp(&f, 4, A4, B4, 41000, 80, PB_TCP_ACK, 0);
+	mk_tcp(&f, 4, A4, B4, 41000, 80, CHIMNEY_TCP_ACK, 0);
 	/* G: Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=41001,dport=80,flags="A") */
-	mk_tcp(&g, 4, A4, B4, 41001, 80, PB_TCP_ACK, 0);
+	mk_tcp(&g, 4, A4, B4, 41001, 80, CHIMNEY_TCP_ACK, 0);
 	run_xdp(&f, XDP_PASS, "F while steering is off");
 	if (!commit(&cfg, 1, on))
 		goto out;
@@ -670,9 +673,9 @@ UNIT_TEST(flow_affinity_cpus_change)
 	if (!flow_reset(&cfg, 2, kv))
 		goto out;
 	/* F: Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=42000,dport=80,flags="A") */
-	mk_tcp(&f, 4, A4, B4, 42000, 80, PB_TCP_ACK, 0);
+	mk_tcp(&f, 4, A4, B4, 42000, 80, CHIMNEY_TCP_ACK, 0);
 	/* G: Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=42001,dport=80,flags="A") */
-	mk_tcp(&g, 4, A4, B4, 42001, 80, PB_TCP_ACK, 0);
+	mk_tcp(&g, 4, A4, B4, 42001, 80, CHIMNEY_TCP_ACK, 0);
 	run_xdp(&f, XDP_REDIRECT, "F steered");
 	if (flow_get(4, A4, B4, 42000, 80, 6, &v, NULL, NULL))
 		ASSERT_EQ(v.cpu, 0, "F on CPU 0");
@@ -758,12 +761,12 @@ UNIT_TEST(flow_sweep_by_state)
 	if (!ASSERT_OK_PTR(r, "alloc") || !flow_reset(&cfg, 5, kv))
 		goto out;
 	/* established: Ether(**E)/IP(src=A4,dst=B4)/TCP(sport=43000,dport=80,flags="A") in + out */
-	mk_tcp(&b, 4, A4, B4, 43000, 80, PB_TCP_ACK, 0);
+	mk_tcp(&b, 4, A4, B4, 43000, 80, CHIMNEY_TCP_ACK, 0);
 	run_xdp(&b, XDP_PASS, "est in");
-	mk_tcp(&b, 4, B4, A4, 80, 43000, PB_TCP_ACK, 0);
+	mk_tcp(&b, 4, B4, A4, 80, 43000, CHIMNEY_TCP_ACK, 0);
 	run_tc(&b, "est out");
 	/* closed: ... TCP(sport=43001,dport=80,flags="R") in */
-	mk_tcp(&b, 4, A4, B4, 43001, 80, PB_TCP_RST, 0);
+	mk_tcp(&b, 4, A4, B4, 43001, 80, CHIMNEY_TCP_RST, 0);
 	run_xdp(&b, XDP_PASS, "rst in");
 	/* udp: ... UDP(sport=43002,dport=53) in */
 	mk_udp(&b, A4, B4, 43002, 53, 0);

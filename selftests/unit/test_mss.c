@@ -67,9 +67,9 @@ static void build_syn(struct pb *b, const struct syn_spec *s, const __u8 *opts,
 	/* Router Alert, NOP*3, EOL */
 	static const __u8 ip_opts[8] = { 0x94, 0x04, 0, 0, 1, 1, 1, 0 };
 	struct pb_tcp_opts t = {
-		.flags = s->flags ? s->flags : PB_TCP_SYN,
+		.flags = s->flags ? s->flags : CHIMNEY_TCP_SYN,
 		.seq = 1000,
-		.ack = (s->flags & PB_TCP_ACK) ? 2000 : 0,
+		.ack = (s->flags & CHIMNEY_TCP_ACK) ? 2000 : 0,
 		.opts = opts,
 		.opts_len = optlen,
 	};
@@ -532,7 +532,7 @@ UNIT_TEST(mss_insert_before_other_options)
 	s.family = 6;
 	s.vlans = 0;
 	s.v6_ext = true;
-	s.flags = PB_TCP_SYN | PB_TCP_ACK;
+	s.flags = CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK;
 	o[2] = 1220 >> 8;
 	o[3] = 1220 & 0xff;
 	build_syn(&in, &s, opts, sizeof(opts));
@@ -625,8 +625,10 @@ UNIT_TEST(mss_insert_trims_padding)
 
 UNIT_TEST(mss_non_syn_untouched)
 {
-	const __u8 flags[] = { PB_TCP_ACK, PB_TCP_ACK | PB_TCP_PSH,
-			       PB_TCP_FIN | PB_TCP_ACK, PB_TCP_RST };
+	const __u8 flags[] = { CHIMNEY_TCP_ACK,
+			       CHIMNEY_TCP_ACK | CHIMNEY_TCP_PSH,
+			       CHIMNEY_TCP_FIN | CHIMNEY_TCP_ACK,
+			       CHIMNEY_TCP_RST };
 	static struct pb in;
 	struct chimney_config cfg;
 	__u8 o[MAX_OPTS];
@@ -645,8 +647,9 @@ UNIT_TEST(mss_non_syn_untouched)
 	}
 	/* SYN with RST: not what `--tcp-flags SYN,RST SYN` selects */
 	{
-		struct syn_spec s = { .family = 6,
-				      .flags = PB_TCP_SYN | PB_TCP_RST };
+		struct syn_spec s = {
+			.family = 6, .flags = CHIMNEY_TCP_SYN | CHIMNEY_TCP_RST
+		};
 
 		build_syn(&in, &s, o, layouts[0].len);
 		expect_both(&in, NULL, &cfg, NO_CTRS);
@@ -854,7 +857,7 @@ static void expect_mss(const struct syn_spec *s, __u16 out,
 	build_syn(&want, s, o, layouts[0].len);
 	unit_log("%s -> %s %s: expect %u\n", s->src ? s->src : "default",
 		 s->dst ? s->dst : "default",
-		 s->flags & PB_TCP_ACK ? "SYN-ACK" : "SYN", out);
+		 s->flags & CHIMNEY_TCP_ACK ? "SYN-ACK" : "SYN", out);
 	expect_both(&in, out == 1460 ? NULL : &want, cfg,
 		    CTRS("mss_syn", outcome));
 }
@@ -892,7 +895,7 @@ UNIT_TEST(mss_prefix_rules)
 	expect_mss(&s, 1200, &cfg, "mss_clamped");
 
 	/* A SYN-ACK from the /24 answers a SYN sent to it. */
-	s.flags = PB_TCP_SYN | PB_TCP_ACK;
+	s.flags = CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK;
 	s.src = "198.51.100.2";
 	s.dst = "192.0.2.1";
 	expect_mss(&s, 1100, &cfg, "mss_clamped");
@@ -1060,10 +1063,10 @@ __attribute__((constructor)) static void register_mss_tests(void)
 		{ { .family = 6, .vlans = 2 }, &layouts[2] },
 		{ { .family = 4, .ip_opts = true }, &layouts[5] },
 		{ { .family = 4, .ip_opts = true, .vlans = 1,
-		    .flags = PB_TCP_SYN | PB_TCP_ACK }, &layouts[2] },
+		    .flags = CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK }, &layouts[2] },
 		{ { .family = 6, .v6_ext = true }, &layouts[0] },
 		{ { .family = 6, .v6_ext = true, .vlans = 1,
-		    .flags = PB_TCP_SYN | PB_TCP_ACK }, &layouts[5] },
+		    .flags = CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK }, &layouts[5] },
 	};
 	static const char *const hnames[] = {
 		"mss_clamp_vlan_ipv4", "mss_clamp_qinq_ipv6_odd",
@@ -1079,7 +1082,8 @@ __attribute__((constructor)) static void register_mss_tests(void)
 			for (a = 0; a < 2; a++) {
 				cc[n] = (struct clamp_case){
 					&layouts[i], f,
-					a ? PB_TCP_SYN | PB_TCP_ACK : PB_TCP_SYN };
+					a ? CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK :
+					    CHIMNEY_TCP_SYN };
 				snprintf(names[n], sizeof(names[n]),
 					 "mss_clamp_%s_ipv%d_%s", layouts[i].name,
 					 f, a ? "synack" : "syn");

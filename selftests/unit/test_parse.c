@@ -102,8 +102,9 @@ static void b_ipv4_tcp_options(struct pb *b)
 {
 	eth_ip4(b, NULL);
 	pb_tcp(b, &(struct pb_tcp_opts){
-		.flags = PB_TCP_SYN | PB_TCP_ACK, .seq = 1000, .ack = 1,
-		.opts = tcp_syn_opts, .opts_len = sizeof(tcp_syn_opts) });
+		.flags = CHIMNEY_TCP_SYN | CHIMNEY_TCP_ACK, .seq = 1000,
+		.ack = 1, .opts = tcp_syn_opts,
+		.opts_len = sizeof(tcp_syn_opts) });
 	pb_raw(b, NULL, 32);
 	pb_finish(b);
 }
@@ -113,7 +114,7 @@ static void b_ipv4_tcp_options(struct pb *b)
 static void b_ipv4_tcp_eth_padding(struct pb *b)
 {
 	eth_ip4(b, NULL);
-	pb_tcp(b, &(struct pb_tcp_opts){ .flags = PB_TCP_ACK });
+	pb_tcp(b, &(struct pb_tcp_opts){ .flags = CHIMNEY_TCP_ACK });
 	pb_pad_to(b, 60);
 	pb_finish(b);
 }

@@ -505,7 +505,7 @@ static void push_l4(struct pb *b, const struct flow *f, int proto)
 	switch (proto) {
 	case IPPROTO_TCP:
 		pb_tcp(b, &(struct pb_tcp_opts){ .sport = f->sport,
-			.dport = f->dport, .flags = PB_TCP_ACK });
+			.dport = f->dport, .flags = CHIMNEY_TCP_ACK });
 		break;
 	case IPPROTO_UDP:
 		pb_udp(b, f->sport, f->dport);
