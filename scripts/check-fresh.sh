@@ -210,6 +210,8 @@ lint() {
 
 mkdir -p "$work"
 teardown || exit 1
+# What an earlier run left: its logs and package, not this run's.
+rm -rf "$logs" "$work"/chimney_*.deb "$work"/*.txt
 mkdir -p "$logs"
 mirror=$(find_mirror | head -n 1)
 if [ -z "$mirror" ]; then
