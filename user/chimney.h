@@ -151,6 +151,14 @@ int unpin_instance(const char *dir);
  */
 int attach_config(struct chimney_ctx *ctx, int mode,
 		  const struct chimney_config *cfg, int n, char **kv);
+/*
+ * Whether ctx's interface (resolved, in the current network namespace)
+ * carries Ethernet frames, as the programs need; errors start with who
+ * ("attach", or FILE:LINE for `run --config`). 0 or -errno, printed.
+ */
+int check_ethernet(const struct chimney_ctx *ctx, const char *who);
+/* Whether chimney is attached to ctx's interface, as its pins say. */
+bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta);
 /* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
 int attach_parse_mode(const char *s);
 /* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */
