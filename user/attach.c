@@ -27,13 +27,6 @@ static const char *mode_name(__u32 mode)
 	       mode == CHIMNEY_XDP_SKB ? "skb" : "unknown";
 }
 
-/* config_update() edit: the whole config, as `run --config` gives it. */
-static int replace_config(struct chimney_config *cfg, void *arg)
-{
-	*cfg = *(const struct chimney_config *)arg;
-	return 0;
-}
-
 bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta)
 {
 	return instance_exists(ctx) && !instance_read_meta(ctx, meta) &&
@@ -168,8 +161,7 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 		/* Under the config lock: KEY=VALUE over the config the last
 		 * writer left, or cfg whole. */
 		err = kv ? config_update_kv(ctx, n, kv, "attach") :
-			   config_update(ctx, replace_config, (void *)cfg,
-					 "attach");
+			   config_replace(ctx, cfg, "attach");
 		if (err)
 			return err;
 		if (ctx->json)

@@ -136,6 +136,13 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 /* config_update() applying KEY=VALUE items (config_apply_kv()). */
 int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 		     const char *verb);
+/*
+ * config_update() writing cfg whole (a file's keys over the defaults, or
+ * a config saved before): nothing of the running config survives but
+ * the prefix rule counts, which count the tries `chimney mss` fills.
+ */
+int config_replace(const struct chimney_ctx *ctx,
+		   const struct chimney_config *cfg, const char *verb);
 
 /* instance.c (the loader itself: instance.h) */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
