@@ -618,8 +618,8 @@ int cmd_run(int argc, char **argv)
 	struct run_inst *ri;
 	struct cli_args a;
 	__u64 next_scan = 0;
+	int ret = 1, lfd = -1;
 	double iv;
-	int ret = 1;
 
 	ret = cli_parse(&run_cli, argc, argv, &o, &a);
 	if (ret)
@@ -650,15 +650,27 @@ int cmd_run(int argc, char **argv)
 		if (conf_load(o.config, o.netns, &o.cf))
 			return 1;
 		o.have_cf = true;
-		if (o.check) {
-			printf("%s: %d interface%s, every key valid\n", o.config,
-			       o.cf.n, o.cf.n == 1 ? "" : "s");
-			ret = 0;
+	}
+	/* And the metrics port: a busy one stops the daemon before it
+	 * attached anything. The socket is held and handed to the server
+	 * (--check closes it). -n: the listener lives in that namespace. */
+	if (!o.once && strcmp(o.metrics, "off")) {
+		if (ns_enter(o.netns))
 			goto out;
-		}
-		if (attach_file(&o))
+		lfd = metrics_listen(o.metrics);
+		ns_restore();
+		if (lfd < 0)
 			goto out;
 	}
+	if (o.check) {
+		printf("%s: %d interface%s, every key valid%s\n",
+		       o.config, o.cf.n, o.cf.n == 1 ? "" : "s",
+		       lfd >= 0 ? ", the metrics address free" : "");
+		ret = 0;
+		goto out;
+	}
+	if (o.config && attach_file(&o))
+		goto out;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -668,11 +680,12 @@ int cmd_run(int argc, char **argv)
 		ret = run_once(&rs, &o);
 		goto out;
 	}
-	if (strcmp(o.metrics, "off")) {
-		/* -n: the listener lives in that namespace */
+	if (lfd >= 0) {
+		/* its threads are in that namespace too */
 		if (ns_enter(o.netns))
 			goto out;
-		ms = metrics_start(o.metrics, run_snapshot, &rs);
+		ms = metrics_start(lfd, run_snapshot, &rs);
+		lfd = -1;	/* the server's now, or closed */
 		ns_restore();
 		if (!ms)
 			goto out;
@@ -707,6 +720,8 @@ int cmd_run(int argc, char **argv)
 	pr_info("run: stopping; the data plane carries on without the daemon\n");
 	ret = 0;
 out:
+	if (lfd >= 0)
+		close(lfd);
 	metrics_stop(ms);
 	list_free(&rs);
 	free(r);
