@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -462,55 +463,155 @@ static void list_free(struct run_state *rs)
 	pthread_mutex_unlock(&rs->lock);
 }
 
-/*
- * --config: attach every interface of the file with its config, the
- * defaults and the file's keys (one attached already gets that config
- * committed, so a restart is harmless). All or nothing like attach
- * itself: when one fails, the ones this run newly attached are detached
- * again.
- */
-static int attach_file(const struct run_opts *o)
+/* A file's section as a resolved ctx, in its namespace; ns_restore() after. */
+static int conf_ctx(const struct conf_iface *ci, struct chimney_ctx *ctx,
+		    bool attached)
 {
-	bool *fresh;
-	int i, j, err = 0;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->netns = ci->netns;
+	ctx->ifname = ci->ifname;
+	return attached ? ctx_resolve_attached(ctx, "run") :
+			  ctx_resolve(ctx, "run", true);
+}
 
-	fresh = calloc(o->cf.n, sizeof(*fresh));
-	if (!fresh)
-		return -ENOMEM;
-	for (i = 0; i < o->cf.n; i++) {
-		const struct conf_iface *ci = &o->cf.ifs[i];
+static const char *conf_ns(const struct conf_iface *ci)
+{
+	return ci->netns ? ci->netns : CHIMNEY_DEFAULT_NS;
+}
+
+/*
+ * What a file names must be there: every namespace, every interface in
+ * it, each with Ethernet frames (the test attach makes). Checked for
+ * the whole file before anything is attached, by --check too, so that a
+ * unit's ExecStartPre stops on "FILE:LINE: reason" for a missing
+ * interface as for a bad key. The first problem is printed.
+ */
+static int conf_check_links(const char *path, const struct conf_file *cf)
+{
+	char where[PATH_MAX + 16], nspath[PATH_MAX];
+	int i, err = 0;
+
+	for (i = 0; i < cf->n && !err; i++) {
+		const struct conf_iface *ci = &cf->ifs[i];
 		struct chimney_ctx ctx = { .netns = ci->netns,
 					   .ifname = ci->ifname };
+
+		snprintf(where, sizeof(where), "%s:%d", path, ci->line);
+		snprintf(nspath, sizeof(nspath), "/run/netns/%s", conf_ns(ci));
+		if (ci->netns && access(nspath, F_OK)) {
+			err = -errno;
+			pr_err("%s: network namespace '%s' not found (see `ip netns list`)\n",
+			       where, ci->netns);
+			break;
+		}
+		err = ns_enter(ci->netns);
+		if (!err) {
+			ctx.ifindex = if_nametoindex(ci->ifname);
+			if (!ctx.ifindex) {
+				err = -ENODEV;
+				pr_err("%s: interface '%s' not found in namespace '%s'\n",
+				       where, ci->ifname, conf_ns(ci));
+			}
+		}
+		if (!err)
+			err = check_ethernet(&ctx, where);
+		ns_restore();
+	}
+	return err;
+}
+
+/* What an interface of the file was before a run applied the file. */
+struct conf_was {
+	bool live;			/* attached, with this config: */
+	struct chimney_config cfg;
+};
+
+/*
+ * Put back what apply_file() changed in the first n interfaces: the
+ * config each attached one had, whole; the ones it attached fresh are
+ * detached. Best effort: every interface is tried, the first error
+ * returned.
+ */
+static int conf_restore(const struct conf_file *cf, const struct conf_was *was,
+			int n)
+{
+	struct chimney_ctx ctx;
+	int i, err, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct conf_iface *ci = &cf->ifs[i];
+
+		err = conf_ctx(ci, &ctx, true);
+		if (!err)
+			err = was[i].live ?
+			      config_replace(&ctx, &was[i].cfg, "run") :
+			      detach_iface(&ctx);
+		ns_restore();
+		if (err) {
+			pr_err("run: %s/%s could not be put back as it was: %s\n",
+			       conf_ns(ci), ci->ifname, strerror(-err));
+			if (!ret)
+				ret = err;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Attach every interface of the file with its config, the defaults and
+ * the file's keys: the file is the whole truth, so an attached one gets
+ * that config whole (a key the file no longer names goes back to its
+ * default) and a restart is harmless. All or nothing across the file:
+ * what every interface is first, then each is applied; when one fails,
+ * those attached before get their old config back and those this run
+ * attached are detached again.
+ */
+static int apply_file(const char *path, const struct conf_file *cf)
+{
+	struct chimney_meta meta;
+	struct chimney_ctx ctx;
+	struct conf_was *was;
+	int i, err = 0;
+
+	was = calloc(cf->n ? cf->n : 1, sizeof(*was));
+	if (!was)
+		return -ENOMEM;
+	for (i = 0; i < cf->n && !err; i++) {
+		err = conf_ctx(&cf->ifs[i], &ctx, false);
+		if (!err && attached_live(&ctx, &meta)) {
+			err = instance_read_config(&ctx, &was[i].cfg);
+			if (err)
+				pr_err("run: reading the config of %s/%s failed: %s\n",
+				       conf_ns(&cf->ifs[i]), ctx.ifname,
+				       strerror(-err));
+			was[i].live = !err;
+		}
+		ns_restore();
+	}
+	if (err)
+		goto out;	/* nothing changed yet */
+	for (i = 0; i < cf->n; i++) {
+		const struct conf_iface *ci = &cf->ifs[i];
 
 		/* the same code path as `chimney attach`, with the file's
 		 * validated config */
-		err = ctx_resolve(&ctx, "attach", true);
-		if (!err) {
-			fresh[i] = !instance_exists(&ctx);
+		err = conf_ctx(ci, &ctx, false);
+		if (!err)
 			err = attach_config(&ctx, ci->mode ?
 					    attach_parse_mode(ci->mode) : 0,
 					    &ci->cfg, 0, NULL);
-		}
 		ns_restore();
 		if (err) {
-			pr_err("run: attaching %s%s%s (line %d of %s) failed\n",
-			       ci->netns ? ci->netns : "", ci->netns ? "/" : "",
-			       ci->ifname, ci->line, o->config);
+			pr_err("run: attaching %s/%s (line %d of %s) failed; putting back the interfaces before it\n",
+			       conf_ns(ci), ci->ifname, ci->line, path);
+			/* A config update that failed may be half written:
+			 * this one too, when it was attached. */
+			conf_restore(cf, was, was[i].live ? i + 1 : i);
 			break;
 		}
 	}
-	for (j = 0; err && j < i; j++) {
-		const struct conf_iface *ci = &o->cf.ifs[j];
-		struct chimney_ctx ctx = { .netns = ci->netns,
-					   .ifname = ci->ifname };
-
-		if (!fresh[j])
-			continue;
-		if (!ctx_resolve_attached(&ctx, "detach"))
-			detach_iface(&ctx);
-		ns_restore();
-	}
-	free(fresh);
+out:
+	free(was);
 	return err;
 }
 
@@ -645,11 +746,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (metrics_addr_check(o.metrics))
 		return 1;
-	/* The whole file is checked before anything is attached. */
+	/* The whole file is checked before anything is attached: its keys,
+	 * then that what it names is there. */
 	if (o.config) {
 		if (conf_load(o.config, o.netns, &o.cf))
 			return 1;
 		o.have_cf = true;
+		if (conf_check_links(o.config, &o.cf))
+			goto out;
 	}
 	/* And the metrics port: a busy one stops the daemon before it
 	 * attached anything. The socket is held and handed to the server
@@ -662,19 +766,22 @@ int cmd_run(int argc, char **argv)
 		if (lfd < 0)
 			goto out;
 	}
+	/* A daemon's log is a file or a journal: attach's lines on stdout
+	 * in their place among stderr's, not when the buffer fills. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.check) {
-		printf("%s: %d interface%s, every key valid%s\n",
+		printf("%s: %d interface%s, every key valid, every interface there%s\n",
 		       o.config, o.cf.n, o.cf.n == 1 ? "" : "s",
 		       lfd >= 0 ? ", the metrics address free" : "");
 		ret = 0;
 		goto out;
 	}
-	if (o.config && attach_file(&o))
-		goto out;
-
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.config && apply_file(o.config, &o.cf))
+		goto out;
+
 	rescan(&rs, &o);
 	if (o.once) {
 		ret = run_once(&rs, &o);
