@@ -39,11 +39,14 @@
 #define FULL_PCT	90		/* occupancy warning */
 #define FULL_REWARN_NS	60000000000ULL
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 struct run_opts {
@@ -274,7 +277,7 @@ static void rescan(struct run_state *rs, const struct run_opts *o)
 			pp = &ri->next;
 			continue;
 		}
-		pr_info("%s/%s: detached or re-attached: let go\n",
+		pr_info("%s/%s: detached, re-attached or no longer named: let go\n",
 			run_inst_ns(ri), ri->ifname);
 		*pp = ri->next;
 		rs->ninst--;
@@ -437,7 +440,7 @@ static void sleep_interruptible(double secs)
 	struct timespec ts;
 	double step;
 
-	while (secs > 0 && !stop) {
+	while (secs > 0 && !stop && !reload) {
 		step = secs > 0.1 ? 0.1 : secs;
 		ts.tv_sec = 0;
 		ts.tv_nsec = step * 1e9;
@@ -615,6 +618,84 @@ out:
 	return err;
 }
 
+static bool conf_names(const struct conf_file *cf, const struct conf_iface *ci)
+{
+	int i;
+
+	for (i = 0; i < cf->n; i++)
+		if (!strcmp(cf->ifs[i].ifname, ci->ifname) &&
+		    !strcmp(cf->ifs[i].netns ? cf->ifs[i].netns : "",
+			    ci->netns ? ci->netns : ""))
+			return true;
+	return false;
+}
+
+/*
+ * SIGHUP: read and check the whole file again; a bad one changes
+ * nothing (one line says why). A good one is applied like the first,
+ * all or nothing; then the daemon serves the new file's interfaces, and
+ * detaches those the old file named and the new one does not: the file
+ * said how they are attached, whoever attached them first, so what is
+ * attached does not depend on how often the daemon restarted since.
+ * Interfaces no file named are never touched. Detaching comes last,
+ * after the daemon let go of them: it cannot be undone.
+ */
+static void run_reload(struct run_state *rs, struct run_opts *o)
+{
+	struct conf_file cf, old;
+	struct chimney_ctx ctx;
+	int i, err, gone = 0;
+	char why[512];
+
+	if (!o->have_cf) {
+		pr_info("run: SIGHUP: no --config, nothing to reload\n");
+		return;
+	}
+	log_hold_errors(true);
+	err = conf_load(o->config, o->netns, &cf);
+	if (!err) {
+		err = conf_check_links(o->config, &cf);
+		if (err)
+			conf_free(&cf);
+	}
+	log_hold_errors(false);
+	if (err) {
+		/* a copy: pr_err() writes the line it prints there */
+		snprintf(why, sizeof(why), "%s", log_last_error());
+		pr_err("run: SIGHUP: %s; nothing reloaded, the running config stays\n",
+		       why);
+		return;
+	}
+	if (apply_file(o->config, &cf)) {
+		pr_err("run: SIGHUP: applying %s failed; the running config stays\n",
+		       o->config);
+		conf_free(&cf);
+		return;
+	}
+	old = o->cf;
+	o->cf = cf;
+	rescan(rs, o);		/* lets go of the instances no longer named */
+	for (i = 0; i < old.n; i++) {
+		const struct conf_iface *ci = &old.ifs[i];
+
+		if (conf_names(&o->cf, ci))
+			continue;
+		err = conf_ctx(ci, &ctx, true);
+		if (!err)
+			err = detach_iface(&ctx);
+		ns_restore();
+		if (err)
+			pr_err("run: SIGHUP: detaching %s/%s, no longer in %s, failed\n",
+			       conf_ns(ci), ci->ifname, o->config);
+		else
+			gone++;
+	}
+	conf_free(&old);
+	rescan(rs, o);
+	pr_info("run: SIGHUP: %s reloaded: serving %d instance%s, %d detached\n",
+		o->config, rs->ninst, rs->ninst == 1 ? "" : "s", gone);
+}
+
 /* --once: one sweep of every instance, a line (or object) each. */
 static int run_once(struct run_state *rs, const struct run_opts *o)
 {
@@ -778,6 +859,7 @@ int cmd_run(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (o.config && apply_file(o.config, &o.cf))
 		goto out;
@@ -806,7 +888,13 @@ int cmd_run(int argc, char **argv)
 
 	while (!stop) {
 		struct sweep_totals t = { .min_timeout_ms = ~0U };
-		__u64 now = mono_ns();
+		__u64 now;
+
+		if (reload) {
+			reload = 0;
+			run_reload(&rs, &o);
+		}
+		now = mono_ns();
 
 		if (now >= next_scan) {
 			rescan(&rs, &o);

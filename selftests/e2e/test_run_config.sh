@@ -11,6 +11,10 @@
 #   - --check finds what would fail later, with FILE:LINE: a missing
 #     interface or namespace, a device without Ethernet, a busy metrics
 #     port (which also stops the daemon before it attaches anything);
+#   - SIGHUP reloads the file, all or nothing: a good file is applied
+#     (an interface it no longer names is detached, a new one attached),
+#     a bad one or one that fails to apply changes nothing and the
+#     daemon keeps running.
 #
 # Topology: one namespace ${E2E_ID}n with veth pairs v0/p0, v1/p1, v2/p2,
 # a tun device (no Ethernet) and lo (no native XDP).
@@ -155,4 +159,76 @@ wait "$HOLDER" 2>/dev/null
 rm -f "$E2E_OUT.holder"
 detach_all
 
+# --- SIGHUP: reload, all or nothing
+# hup WHAT: SIGHUP the daemon and wait for the line that ends the
+# reload (applied, refused or failed): the log's line count grows past
+# the one it had.
+hup() {
+	local n
+	n=$(grep -c "run: SIGHUP: " "$DAEMON_LOG")
+	kill -HUP "$DAEMON_PID"
+	# shellcheck disable=SC2016
+	wait_for 30 bash -c '[ "$(grep -c "run: SIGHUP: " "$1")" -gt "$2" ]' _ \
+		"$DAEMON_LOG" "$n"
+}
+METRICS_PORT=9478
+printf '[v0]\nflow = on\ncsum = drop\n\n[v1]\nflow = on\n' >"$CONF"
+if ! daemon_start "$NS" --config "$CONF" 2>"$E2E_OUT"; then
+	fail run_reload_start "chimney run --config did not start"
+	exit 0
+fi
+printf '[v0]\nflow = on\n\n[v2]\nflow = on\n' >"$CONF"
+hup
+m=$(metrics "$NS")
+{
+	echo "v0 csum=$(cfg v0 csum); v1 attached: $(attached v1 && echo yes || echo no); v2: $(attached v2 && echo yes || echo no)"
+	echo "served: $(metric "$m" chimney_run_instances)"
+	cat "$DAEMON_LOG"
+} >"$E2E_OUT"
+if kill -0 "$DAEMON_PID" 2>/dev/null && [ "$(cfg v0 csum)" = count ] &&
+   ! attached v1 && attached v2 && [ "$(metric "$m" chimney_run_instances)" = 2 ] &&
+   grep -q "run: SIGHUP: $CONF reloaded" "$DAEMON_LOG"; then
+	pass run_reload_applies
+else
+	fail run_reload_applies "the edited file is not what runs after SIGHUP"
+fi
+
+# reload_refused NAME REGEX: after SIGHUP with $CONF, the daemon runs
+# on, v0 and v2 as they were, v1 still detached, and one line (matching
+# REGEX) says why nothing changed.
+reload_refused() {
+	local name=$1 re=$2 lines0 lines
+	lines0=$(wc -l <"$DAEMON_LOG")
+	hup
+	sleep 0.5
+	lines=$(( $(wc -l <"$DAEMON_LOG") - lines0 ))
+	{
+		echo "v0 csum=$(cfg v0 csum) flow=$(cfg v0 flow); v2 attached: $(attached v2 && echo yes || echo no)"
+		echo "$lines new log lines:"
+		tail -n "$lines" "$DAEMON_LOG"
+	} >"$E2E_OUT"
+	if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+		fail "run_reload_$name" "the daemon died"
+	elif [ "$(cfg v0 csum)" != count ] || [ "$(cfg v0 flow)" != on ] ||
+	     ! attached v2 || attached v1; then
+		fail "run_reload_$name" "the running config changed"
+	elif ! tail -n "$lines" "$DAEMON_LOG" | grep -Eq "$re"; then
+		fail "run_reload_$name" "no line says why ('$re')"
+	elif [ -n "${3:-}" ] && [ "$lines" != 1 ]; then
+		fail "run_reload_$name" "$lines lines, where one says it"
+	else
+		pass "run_reload_$name"
+	fi
+}
+printf '[v0]\nflow = off\ncsum = maybe\n' >"$CONF"
+reload_refused bad_file "run: SIGHUP: $CONF:3: bad value 'maybe' for csum.*nothing reloaded" one
+printf '[v0]\nflow = off\n\n[v9]\n' >"$CONF"
+reload_refused missing_iface "run: SIGHUP: $CONF:4: interface 'v9' not found.*nothing reloaded" one
+# a good file whose last interface fails to attach: v0's new config and
+# v1's attach are undone
+printf '[v0]\nflow = off\n\n[v1]\nflow = on\n\n[lo]\nmode = native\n' >"$CONF"
+reload_refused apply_fails "run: SIGHUP: applying $CONF failed; the running config stays"
+
+daemon_stop TERM
+detach_all
 exit 0
