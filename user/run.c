@@ -756,14 +756,14 @@ static int run_once(struct run_state *rs, const struct run_opts *o)
 static const struct cli_opt run_cli_opts[] = {
 	CLI_OPT("config", CLI_STR, struct run_opts, config, .key = 'c',
 		.arg = "FILE", .complete = CLI_COMP_FILE,
-		.help = "attach the interfaces FILE names, with their keys (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE, the keys of attach/set, plus mode = native|skb), and serve those; a bad file attaches nothing",
-		.doc = "Attach the interfaces FILE names, with their keys, and serve those. The file is INI: sections [IFACE] or [NETNS/IFACE] of KEY = VALUE lines, with the keys of `attach` and `set` plus `mode = native|skb`. The whole file is checked first; a bad one attaches nothing, and the error gives FILE:LINE."),
+		.help = "attach the interfaces FILE names, with exactly its keys (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE, the keys of attach/set, plus mode = native|skb), and serve those; all or nothing; SIGHUP reloads it",
+		.doc = "Attach the interfaces FILE names, with their keys, and serve those. The file is INI: sections [IFACE] or [NETNS/IFACE] of KEY = VALUE lines, with the keys of `attach` and `set` plus `mode = native|skb`. It is the whole truth: on an attached interface a key the file does not name goes back to its default. The whole file is checked first (its keys, and that its namespaces and interfaces exist); a bad one attaches nothing, and the error gives FILE:LINE. All or nothing: when an interface fails, the ones before it get their old config back or are detached. SIGHUP reads the file again and applies it the same way; a bad file changes nothing."),
 	CLI_OPT("metrics", CLI_STR, struct run_opts, metrics, .key = 'm',
 		.arg = "ADDR:PORT", .suggest = "off",
 		.help = "listen on ADDR:PORT, [ADDR6]:PORT or PORT for GET /metrics; default 127.0.0.1:9477 (loopback); off: no listener",
 		.doc = "Listen on ADDR:PORT, [ADDR6]:PORT or PORT for `GET /metrics`; default 127.0.0.1:9477 (loopback); `off`: no listener. Every counter is exported as `chimney_`NAME`_total` with its help text, labelled `netns` and `ifname`."),
 	CLI_OPT("check", CLI_FLAG, struct run_opts, check,
-		.help = "with --config: check FILE, attach nothing, exit"),
+		.help = "with --config: check FILE, its interfaces and the --metrics address, attach nothing, exit"),
 	CLI_OPT("once", CLI_FLAG, struct run_opts, once,
 		.help = "sweep every instance once, print what happened, exit"),
 	{}
@@ -783,7 +783,8 @@ const struct cli_spec run_cli = {
 	"counts survive `kill -9`, and a restart carries on.\n"
 	"\n"
 	"Without --config it adopts every instance pinned under " CHIMNEY_PIN_ROOT ",\n"
-	"in every namespace, as they come and go.\n",
+	"in every namespace, as they come and go. With --config, SIGHUP reloads\n"
+	"the file, all or nothing.\n",
 	.opts = run_cli_opts,
 	.common = CLI_COMMON,
 	.netns_help = "only instances in NETNS; the metrics listener is in NETNS",
