@@ -59,7 +59,8 @@ static unsigned long long now_ns(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: slowloris ADDR PORT [-n CLIENTS] [-s SRC] [-k PER_SRC] [-g GREEDY] [-i TRICKLE_MS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: slowloris ADDR PORT [-n CLIENTS] [-s SRC] [-k PER_SRC]\n"
+			"                 [-g GREEDY] [-i TRICKLE_MS] [-t SECONDS]\n");
 	exit(2);
 }
 
@@ -102,16 +103,27 @@ int main(int argc, char **argv)
 	optind = 3;
 	while ((opt = getopt(argc, argv, "n:s:k:g:i:t:")) != -1) {
 		switch (opt) {
-		case 'n': n = atoi(optarg); break;
+		case 'n':
+			n = atoi(optarg);
+			break;
 		case 's':
 			if (inet_pton(AF_INET, optarg, &src0) != 1)
 				usage();
 			break;
-		case 'k': per_src = atoi(optarg); break;
-		case 'g': greedy = atoi(optarg); break;
-		case 'i': trickle_ms = atoi(optarg); break;
-		case 't': secs = atoi(optarg); break;
-		default: usage();
+		case 'k':
+			per_src = atoi(optarg);
+			break;
+		case 'g':
+			greedy = atoi(optarg);
+			break;
+		case 'i':
+			trickle_ms = atoi(optarg);
+			break;
+		case 't':
+			secs = atoi(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (n < 0 || greedy < 0 || per_src < 1 || trickle_ms < 1 ||
