@@ -27,16 +27,7 @@ static const char *mode_name(__u32 mode)
 	       mode == CHIMNEY_XDP_SKB ? "skb" : "unknown";
 }
 
-/* config_update() edit: the whole config, as `run --config` gives it. */
-static int replace_config(struct chimney_config *cfg, void *arg)
-{
-	*cfg = *(const struct chimney_config *)arg;
-	return 0;
-}
-
-/* Whether chimney is attached to ctx's interface, as its pins say. */
-static bool attached_live(const struct chimney_ctx *ctx,
-			  struct chimney_meta *meta)
+bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta)
 {
 	return instance_exists(ctx) && !instance_read_meta(ctx, meta) &&
 	       meta->ifindex == (__u32)ctx->ifindex &&
@@ -122,7 +113,7 @@ static const char *link_type_name(int type, char *buf, size_t len)
  * namespace: `-n NETNS` switches only that, and /sys/class/net would
  * describe the root namespace's interfaces.
  */
-static int check_ethernet(const struct chimney_ctx *ctx)
+int check_ethernet(const struct chimney_ctx *ctx, const char *who)
 {
 	struct ifreq ifr = {};
 	char buf[16];
@@ -138,15 +129,15 @@ static int check_ethernet(const struct chimney_ctx *ctx)
 		close(s);
 	}
 	if (err) {
-		pr_err("attach: cannot read the link type of %s: %s\n",
+		pr_err("%s: cannot read the link type of %s: %s\n", who,
 		       ctx->ifname, strerror(-err));
 		return err;
 	}
 	type = ifr.ifr_hwaddr.sa_family;
 	if (type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK)
 		return 0;
-	pr_err("attach: %s has no Ethernet header (link/%s): chimney parses Ethernet frames and would misread every packet\n",
-	       ctx->ifname, link_type_name(type, buf, sizeof(buf)));
+	pr_err("%s: %s has no Ethernet header (link/%s): chimney parses Ethernet frames and would misread every packet\n",
+	       who, ctx->ifname, link_type_name(type, buf, sizeof(buf)));
 	return -EPROTONOSUPPORT;
 }
 
@@ -156,7 +147,7 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 	struct chimney_meta meta;
 	int err;
 
-	err = check_ethernet(ctx);
+	err = check_ethernet(ctx, "attach");
 	if (err)
 		return err;
 	if (attached_live(ctx, &meta)) {
@@ -170,8 +161,7 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 		/* Under the config lock: KEY=VALUE over the config the last
 		 * writer left, or cfg whole. */
 		err = kv ? config_update_kv(ctx, n, kv, "attach") :
-			   config_update(ctx, replace_config, (void *)cfg,
-					 "attach");
+			   config_replace(ctx, cfg, "attach");
 		if (err)
 			return err;
 		if (ctx->json)

@@ -136,6 +136,13 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 /* config_update() applying KEY=VALUE items (config_apply_kv()). */
 int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 		     const char *verb);
+/*
+ * config_update() writing cfg whole (a file's keys over the defaults, or
+ * a config saved before): nothing of the running config survives but
+ * the prefix rule counts, which count the tries `chimney mss` fills.
+ */
+int config_replace(const struct chimney_ctx *ctx,
+		   const struct chimney_config *cfg, const char *verb);
 
 /* instance.c (the loader itself: instance.h) */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
@@ -151,6 +158,14 @@ int unpin_instance(const char *dir);
  */
 int attach_config(struct chimney_ctx *ctx, int mode,
 		  const struct chimney_config *cfg, int n, char **kv);
+/*
+ * Whether ctx's interface (resolved, in the current network namespace)
+ * carries Ethernet frames, as the programs need; errors start with who
+ * ("attach", or FILE:LINE for `run --config`). 0 or -errno, printed.
+ */
+int check_ethernet(const struct chimney_ctx *ctx, const char *who);
+/* Whether chimney is attached to ctx's interface, as its pins say. */
+bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta);
 /* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
 int attach_parse_mode(const char *s);
 /* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */

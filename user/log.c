@@ -9,6 +9,7 @@
 static enum log_level cur_level = LOG_INFO;
 /* The last error printed, without prefix or newline (log_last_error()). */
 static char last_err[512];
+static bool hold_errors;
 
 void log_set_level(enum log_level lvl)
 {
@@ -39,10 +40,15 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		if (n && last_err[n - 1] == '\n')
 			last_err[n - 1] = 0;
 	}
-	if (lvl > cur_level)
+	if (lvl > cur_level || (lvl == LOG_ERR && hold_errors))
 		return;
 	fputs(prefix[lvl], stderr);
 	vfprintf(stderr, fmt, ap);
+}
+
+void log_hold_errors(bool hold)
+{
+	hold_errors = hold;
 }
 
 const char *log_last_error(void)
@@ -57,6 +63,49 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(lvl, fmt, ap);
 	va_end(ap);
+}
+
+/* Ends the window if over by now; what it missed. Under rl->lock. */
+static unsigned long ratelimit_roll(struct log_ratelimit *rl, __u64 now)
+{
+	unsigned long missed = 0;
+
+	if (rl->begin && now - rl->begin >= rl->interval_ns) {
+		missed = rl->missed;
+		rl->begin = 0;
+		rl->printed = 0;
+		rl->missed = 0;
+	}
+	return missed;
+}
+
+bool log_ratelimit(struct log_ratelimit *rl, __u64 now_ns,
+		   unsigned long *missed)
+{
+	bool ok;
+
+	pthread_mutex_lock(&rl->lock);
+	*missed = ratelimit_roll(rl, now_ns);
+	/* 0 is "no window": a clock that reads 0 starts one at 1 ns */
+	if (!rl->begin)
+		rl->begin = now_ns ? now_ns : 1;
+	ok = rl->printed < rl->burst;
+	if (ok)
+		rl->printed++;
+	else
+		rl->missed++;
+	pthread_mutex_unlock(&rl->lock);
+	return ok;
+}
+
+unsigned long log_ratelimit_missed(struct log_ratelimit *rl, __u64 now_ns)
+{
+	unsigned long missed;
+
+	pthread_mutex_lock(&rl->lock);
+	missed = ratelimit_roll(rl, now_ns);
+	pthread_mutex_unlock(&rl->lock);
+	return missed;
 }
 
 /*

@@ -16,11 +16,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
 
@@ -30,11 +33,51 @@
 #include "metrics.h"
 #include "netaddr.h"
 
+/*
+ * What one client can hold, so that no number of slow clients (a
+ * slowloris that sends a byte a second) keeps /metrics from a scraper:
+ * the server is event-driven (epoll), so an idle connection costs a
+ * file descriptor and a little memory, not a thread; it takes up to
+ * CONN_MAX of them, at most PER_IP from one address; a connection idle
+ * for IDLE_S is closed, and any connection is cut CONN_LIFETIME_S after
+ * it opened, even one that trickles bytes to stay busy. A scrape takes
+ * milliseconds; Prometheus reconnects when its keep-alive connection was
+ * closed.
+ */
+#define METRICS_CONN_MAX	2048
+#define METRICS_PER_IP		128
+#define METRICS_IDLE_S		5
+#define METRICS_CONN_LIFETIME_S	15
+/* descriptors kept for the daemon itself: maps, pins, namespaces */
+#define METRICS_FD_RESERVE	256
+/*
+ * What the HTTP server logs is about clients (a refused connection, a
+ * peer that reset): a client can make it say so at will, so at most
+ * LOG_BURST lines in LOG_WINDOW, then one with the count suppressed.
+ */
+#define METRICS_LOG_BURST	3
+#define METRICS_LOG_WINDOW_NS	(60 * 1000000000ULL)
+
+/* An open connection, for the lifetime cut (metrics_reaper()). */
+struct metrics_conn {
+	struct metrics_conn *next, **pprev;
+	int fd;
+	__u64 opened;		/* mono ns */
+	bool cut;		/* shut down once already */
+};
+
 struct metrics_server {
 	struct MHD_Daemon *d;
 	metrics_collect_fn collect;
 	void *arg;
-	int fd;
+	struct log_ratelimit rl;
+	/* open connections, oldest last; lock also guards stopping */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct metrics_conn *conns;
+	bool stopping;
+	pthread_t reaper;
+	bool have_reaper;
 };
 
 /* HELP text: backslash and newline escaped. */
@@ -303,64 +346,230 @@ int metrics_addr_check(const char *addr)
 	return -EINVAL;
 }
 
-struct metrics_server *metrics_start(const char *addr,
-				     metrics_collect_fn collect, void *arg)
+int metrics_listen(const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1, err;
+
+	if (parse_listen(addr, &ss, &sl))
+		return metrics_addr_check(addr);
+	/* Our own socket: bind errors (address in use, no such address)
+	 * come back as errno, not as a libmicrohttpd log line, and the
+	 * daemon finds them before it attaches anything. */
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* A full backlog drops SYNs, and the scraper waits a second for
+	 * its retransmission: as deep as the kernel allows. */
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, SOMAXCONN)) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	return fd;
+fail:
+	pr_err("run: cannot listen on %s for --metrics: %s\n", addr,
+	       strerror(-err));
+	return err;
+}
+
+static void say_missed(unsigned long missed)
+{
+	if (missed)
+		pr_warn("metrics: %lu more messages of the HTTP server not shown\n",
+			missed);
+}
+
+/* libmicrohttpd's messages, through the log, rate-limited. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct metrics_server *ms = cls;
+	unsigned long missed;
+	char msg[256];
+	size_t n;
+	bool ok;
+
+	ok = log_ratelimit(&ms->rl, mono_ns(), &missed);
+	say_missed(missed);
+	if (!ok)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = 0;
+	pr_warn("metrics: %s (at most %d such lines a minute)\n", msg,
+		METRICS_LOG_BURST);
+}
+
+/* Track each connection for the lifetime cut. */
+static void notify_conn(void *cls, struct MHD_Connection *conn,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct metrics_server *ms = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct metrics_conn *c = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = ci ? calloc(1, sizeof(*c)) : NULL;
+		if (!c)
+			return;	/* not cut: the idle timeout still holds */
+		c->fd = ci->connect_fd;
+		c->opened = mono_ns();
+		pthread_mutex_lock(&ms->lock);
+		c->next = ms->conns;
+		if (c->next)
+			c->next->pprev = &c->next;
+		c->pprev = &ms->conns;
+		ms->conns = c;
+		pthread_mutex_unlock(&ms->lock);
+		*socket_context = c;
+		return;
+	}
+	if (!c)
+		return;
+	/* libmicrohttpd closes the socket after this returns: under the
+	 * lock, the reaper never shuts down a descriptor reused since. */
+	pthread_mutex_lock(&ms->lock);
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
+	pthread_mutex_unlock(&ms->lock);
+	free(c);
+	*socket_context = NULL;
+}
+
+/*
+ * Once a second: shut down connections open for longer than
+ * METRICS_CONN_LIFETIME_S (libmicrohttpd then sees the end and closes
+ * them in its own thread), and tell how many log lines a window that
+ * ended suppressed, even when no further line comes.
+ */
+static void *metrics_reaper(void *arg)
+{
+	struct metrics_server *ms = arg;
+	__u64 max = METRICS_CONN_LIFETIME_S * 1000000000ULL;
+	struct metrics_conn *c;
+	struct timespec ts;
+	__u64 now;
+
+	pthread_mutex_lock(&ms->lock);
+	while (!ms->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec++;
+		pthread_cond_timedwait(&ms->wake, &ms->lock, &ts);
+		now = mono_ns();
+		for (c = ms->conns; c; c = c->next) {
+			if (c->cut || now - c->opened < max)
+				continue;
+			shutdown(c->fd, SHUT_RDWR);
+			c->cut = true;
+		}
+		say_missed(log_ratelimit_missed(&ms->rl, now));
+	}
+	pthread_mutex_unlock(&ms->lock);
+	return NULL;
+}
+
+/*
+ * Descriptors for CONN_MAX connections and the daemon's own: the soft
+ * limit is often 1024 (systemd's default), the hard one far higher, and
+ * nothing here uses select(). What the limit allows, when the hard one
+ * is lower.
+ */
+static unsigned int conn_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = METRICS_CONN_MAX + METRICS_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 64;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return METRICS_CONN_MAX;
+	return rl.rlim_cur > 2 * METRICS_FD_RESERVE ?
+	       rl.rlim_cur - METRICS_FD_RESERVE : 64;
+}
+
+struct metrics_server *metrics_start(int fd, metrics_collect_fn collect,
+				     void *arg)
 {
 	struct metrics_server *ms;
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	int one = 1, flags;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	pthread_condattr_t ca;
+	unsigned int limit;
+	int flags, err;
 
-	if (parse_listen(addr, &ss, &sl)) {
-		pr_err("run: bad --metrics '%s': expected ADDR:PORT, [ADDR6]:PORT or PORT\n",
-		       addr);
+	ms = calloc(1, sizeof(*ms));
+	if (!ms) {
+		close(fd);
 		return NULL;
 	}
-	ms = calloc(1, sizeof(*ms));
-	if (!ms)
-		return NULL;
 	ms->collect = collect;
 	ms->arg = arg;
-	/* Our own socket: bind errors (address in use, no such address)
-	 * come back as errno, not as a libmicrohttpd log line. */
-	ms->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ms->fd < 0)
-		goto err;
-	setsockopt(ms->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ms->fd, (struct sockaddr *)&ss, sl) || listen(ms->fd, 16))
-		goto err;
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	ms->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(METRICS_LOG_WINDOW_NS,
+							  METRICS_LOG_BURST);
+	pthread_mutex_init(&ms->lock, NULL);
+	/* the reaper's wait is on the monotonic clock, like its deadlines */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ms->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		ss.ss_family = AF_INET;
+	limit = conn_limit();
+	/* One thread, woken by epoll for whichever connection is ready:
+	 * a slow client costs it nothing while it waits. */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	ms->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, ms,
-				 MHD_OPTION_LISTEN_SOCKET, ms->fd,
-				 MHD_OPTION_CONNECTION_LIMIT, 32,
-				 MHD_OPTION_CONNECTION_TIMEOUT, 10,
+				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, ms,
+				 MHD_OPTION_LISTEN_SOCKET, fd,
+				 MHD_OPTION_CONNECTION_LIMIT, limit,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				 (unsigned int)METRICS_PER_IP,
+				 MHD_OPTION_CONNECTION_TIMEOUT,
+				 (unsigned int)METRICS_IDLE_S,
+				 MHD_OPTION_NOTIFY_CONNECTION, notify_conn, ms,
 				 MHD_OPTION_END);
 	if (!ms->d) {
-		pr_err("run: starting the metrics server on %s failed\n", addr);
-		close(ms->fd);
-		free(ms);
-		return NULL;
+		pr_err("run: starting the metrics server failed\n");
+		close(fd);
+		goto fail;
 	}
-	{
-		char host[INET6_ADDRSTRLEN];
-		const void *a = ss.ss_family == AF_INET ?
-			(const void *)&((struct sockaddr_in *)&ss)->sin_addr :
-			(const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
-
-		inet_ntop(ss.ss_family, a, host, sizeof(host));
-		pr_info(ss.ss_family == AF_INET ?
-			"metrics: serving http://%s:%u/metrics\n" :
-			"metrics: serving http://[%s]:%u/metrics\n", host,
-			ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	err = pthread_create(&ms->reaper, NULL, metrics_reaper, ms);
+	if (err) {
+		pr_err("run: starting the metrics server's reaper failed: %s\n",
+		       strerror(err));
+		goto fail;
 	}
+	ms->have_reaper = true;
+	inet_ntop(ss.ss_family, ss.ss_family == AF_INET ?
+		  (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
+		  (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+		  host, sizeof(host));
+	pr_info(ss.ss_family == AF_INET ?
+		"metrics: serving http://%s:%u/metrics (up to %u connections, %d per address)\n" :
+		"metrics: serving http://[%s]:%u/metrics (up to %u connections, %d per address)\n",
+		host, ntohs(((struct sockaddr_in *)&ss)->sin_port), limit,
+		METRICS_PER_IP);
 	return ms;
-err:
-	pr_err("run: cannot listen on %s: %s\n", addr, strerror(errno));
-	if (ms->fd >= 0)
-		close(ms->fd);
-	free(ms);
+fail:
+	metrics_stop(ms);
 	return NULL;
 }
 
@@ -368,7 +577,20 @@ void metrics_stop(struct metrics_server *ms)
 {
 	if (!ms)
 		return;
-	/* closes the listening socket too */
-	MHD_stop_daemon(ms->d);
+	if (ms->have_reaper) {
+		pthread_mutex_lock(&ms->lock);
+		ms->stopping = true;
+		pthread_cond_signal(&ms->wake);
+		pthread_mutex_unlock(&ms->lock);
+		pthread_join(ms->reaper, NULL);
+	}
+	/* closes the listening socket and every connection, notify_conn()
+	 * freeing what it tracked */
+	if (ms->d)
+		MHD_stop_daemon(ms->d);
+	/* what the last window suppressed, told before the daemon ends */
+	say_missed(log_ratelimit_missed(&ms->rl, ~0ULL));
+	pthread_cond_destroy(&ms->wake);
+	pthread_mutex_destroy(&ms->lock);
 	free(ms);
 }

@@ -60,12 +60,21 @@ typedef int (*metrics_collect_fn)(void *arg, struct snapshot **s, size_t *n,
 
 struct metrics_server;
 /*
- * Listen on ADDR:PORT, [ADDR6]:PORT, :PORT or PORT (loopback) in the
- * current network namespace and serve /metrics from what collect
- * returns. NULL on error (printed).
+ * Bind and listen on ADDR:PORT, [ADDR6]:PORT, :PORT or PORT (loopback)
+ * in the current network namespace: the socket, or a negative errno
+ * (printed). The daemon does it before it attaches anything, so that a
+ * busy port stops it first; --check binds and closes.
  */
-struct metrics_server *metrics_start(const char *addr,
-				     metrics_collect_fn collect, void *arg);
+int metrics_listen(const char *addr);
+/*
+ * Serve /metrics on fd (metrics_listen()'s, owned by the server from
+ * now on, also on failure) from what collect returns, in threads of
+ * its own. What a client can hold is bounded (metrics.c): connections
+ * in all and per address, idle time, lifetime; the server's own
+ * messages are rate-limited. NULL on error (printed).
+ */
+struct metrics_server *metrics_start(int fd, metrics_collect_fn collect,
+				     void *arg);
 void metrics_stop(struct metrics_server *ms);
 /* 0 when addr is a valid --metrics value, else an error printed. */
 int metrics_addr_check(const char *addr);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -38,11 +39,14 @@
 #define FULL_PCT	90		/* occupancy warning */
 #define FULL_REWARN_NS	60000000000ULL
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 struct run_opts {
@@ -273,7 +277,7 @@ static void rescan(struct run_state *rs, const struct run_opts *o)
 			pp = &ri->next;
 			continue;
 		}
-		pr_info("%s/%s: detached or re-attached: let go\n",
+		pr_info("%s/%s: detached, re-attached or no longer named: let go\n",
 			run_inst_ns(ri), ri->ifname);
 		*pp = ri->next;
 		rs->ninst--;
@@ -436,7 +440,7 @@ static void sleep_interruptible(double secs)
 	struct timespec ts;
 	double step;
 
-	while (secs > 0 && !stop) {
+	while (secs > 0 && !stop && !reload) {
 		step = secs > 0.1 ? 0.1 : secs;
 		ts.tv_sec = 0;
 		ts.tv_nsec = step * 1e9;
@@ -462,56 +466,234 @@ static void list_free(struct run_state *rs)
 	pthread_mutex_unlock(&rs->lock);
 }
 
-/*
- * --config: attach every interface of the file with its config, the
- * defaults and the file's keys (one attached already gets that config
- * committed, so a restart is harmless). All or nothing like attach
- * itself: when one fails, the ones this run newly attached are detached
- * again.
- */
-static int attach_file(const struct run_opts *o)
+/* A file's section as a resolved ctx, in its namespace; ns_restore() after. */
+static int conf_ctx(const struct conf_iface *ci, struct chimney_ctx *ctx,
+		    bool attached)
 {
-	bool *fresh;
-	int i, j, err = 0;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->netns = ci->netns;
+	ctx->ifname = ci->ifname;
+	return attached ? ctx_resolve_attached(ctx, "run") :
+			  ctx_resolve(ctx, "run", true);
+}
 
-	fresh = calloc(o->cf.n, sizeof(*fresh));
-	if (!fresh)
-		return -ENOMEM;
-	for (i = 0; i < o->cf.n; i++) {
-		const struct conf_iface *ci = &o->cf.ifs[i];
+static const char *conf_ns(const struct conf_iface *ci)
+{
+	return ci->netns ? ci->netns : CHIMNEY_DEFAULT_NS;
+}
+
+/*
+ * What a file names must be there: every namespace, every interface in
+ * it, each with Ethernet frames (the test attach makes). Checked for
+ * the whole file before anything is attached, by --check too, so that a
+ * unit's ExecStartPre stops on "FILE:LINE: reason" for a missing
+ * interface as for a bad key. The first problem is printed.
+ */
+static int conf_check_links(const char *path, const struct conf_file *cf)
+{
+	char where[PATH_MAX + 16], nspath[PATH_MAX];
+	int i, err = 0;
+
+	for (i = 0; i < cf->n && !err; i++) {
+		const struct conf_iface *ci = &cf->ifs[i];
 		struct chimney_ctx ctx = { .netns = ci->netns,
 					   .ifname = ci->ifname };
+
+		snprintf(where, sizeof(where), "%s:%d", path, ci->line);
+		snprintf(nspath, sizeof(nspath), "/run/netns/%s", conf_ns(ci));
+		if (ci->netns && access(nspath, F_OK)) {
+			err = -errno;
+			pr_err("%s: network namespace '%s' not found (see `ip netns list`)\n",
+			       where, ci->netns);
+			break;
+		}
+		err = ns_enter(ci->netns);
+		if (!err) {
+			ctx.ifindex = if_nametoindex(ci->ifname);
+			if (!ctx.ifindex) {
+				err = -ENODEV;
+				pr_err("%s: interface '%s' not found in namespace '%s'\n",
+				       where, ci->ifname, conf_ns(ci));
+			}
+		}
+		if (!err)
+			err = check_ethernet(&ctx, where);
+		ns_restore();
+	}
+	return err;
+}
+
+/* What an interface of the file was before a run applied the file. */
+struct conf_was {
+	bool live;			/* attached, with this config: */
+	struct chimney_config cfg;
+};
+
+/*
+ * Put back what apply_file() changed in the first n interfaces: the
+ * config each attached one had, whole; the ones it attached fresh are
+ * detached. Best effort: every interface is tried, the first error
+ * returned.
+ */
+static int conf_restore(const struct conf_file *cf, const struct conf_was *was,
+			int n)
+{
+	struct chimney_ctx ctx;
+	int i, err, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct conf_iface *ci = &cf->ifs[i];
+
+		err = conf_ctx(ci, &ctx, true);
+		if (!err)
+			err = was[i].live ?
+			      config_replace(&ctx, &was[i].cfg, "run") :
+			      detach_iface(&ctx);
+		ns_restore();
+		if (err) {
+			pr_err("run: %s/%s could not be put back as it was: %s\n",
+			       conf_ns(ci), ci->ifname, strerror(-err));
+			if (!ret)
+				ret = err;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Attach every interface of the file with its config, the defaults and
+ * the file's keys: the file is the whole truth, so an attached one gets
+ * that config whole (a key the file no longer names goes back to its
+ * default) and a restart is harmless. All or nothing across the file:
+ * what every interface is first, then each is applied; when one fails,
+ * those attached before get their old config back and those this run
+ * attached are detached again.
+ */
+static int apply_file(const char *path, const struct conf_file *cf)
+{
+	struct chimney_meta meta;
+	struct chimney_ctx ctx;
+	struct conf_was *was;
+	int i, err = 0;
+
+	was = calloc(cf->n ? cf->n : 1, sizeof(*was));
+	if (!was)
+		return -ENOMEM;
+	for (i = 0; i < cf->n && !err; i++) {
+		err = conf_ctx(&cf->ifs[i], &ctx, false);
+		if (!err && attached_live(&ctx, &meta)) {
+			err = instance_read_config(&ctx, &was[i].cfg);
+			if (err)
+				pr_err("run: reading the config of %s/%s failed: %s\n",
+				       conf_ns(&cf->ifs[i]), ctx.ifname,
+				       strerror(-err));
+			was[i].live = !err;
+		}
+		ns_restore();
+	}
+	if (err)
+		goto out;	/* nothing changed yet */
+	for (i = 0; i < cf->n; i++) {
+		const struct conf_iface *ci = &cf->ifs[i];
 
 		/* the same code path as `chimney attach`, with the file's
 		 * validated config */
-		err = ctx_resolve(&ctx, "attach", true);
-		if (!err) {
-			fresh[i] = !instance_exists(&ctx);
+		err = conf_ctx(ci, &ctx, false);
+		if (!err)
 			err = attach_config(&ctx, ci->mode ?
 					    attach_parse_mode(ci->mode) : 0,
 					    &ci->cfg, 0, NULL);
-		}
 		ns_restore();
 		if (err) {
-			pr_err("run: attaching %s%s%s (line %d of %s) failed\n",
-			       ci->netns ? ci->netns : "", ci->netns ? "/" : "",
-			       ci->ifname, ci->line, o->config);
+			pr_err("run: attaching %s/%s (line %d of %s) failed; putting back the interfaces before it\n",
+			       conf_ns(ci), ci->ifname, ci->line, path);
+			/* A config update that failed may be half written:
+			 * this one too, when it was attached. */
+			conf_restore(cf, was, was[i].live ? i + 1 : i);
 			break;
 		}
 	}
-	for (j = 0; err && j < i; j++) {
-		const struct conf_iface *ci = &o->cf.ifs[j];
-		struct chimney_ctx ctx = { .netns = ci->netns,
-					   .ifname = ci->ifname };
-
-		if (!fresh[j])
-			continue;
-		if (!ctx_resolve_attached(&ctx, "detach"))
-			detach_iface(&ctx);
-		ns_restore();
-	}
-	free(fresh);
+out:
+	free(was);
 	return err;
+}
+
+static bool conf_names(const struct conf_file *cf, const struct conf_iface *ci)
+{
+	int i;
+
+	for (i = 0; i < cf->n; i++)
+		if (!strcmp(cf->ifs[i].ifname, ci->ifname) &&
+		    !strcmp(cf->ifs[i].netns ? cf->ifs[i].netns : "",
+			    ci->netns ? ci->netns : ""))
+			return true;
+	return false;
+}
+
+/*
+ * SIGHUP: read and check the whole file again; a bad one changes
+ * nothing (one line says why). A good one is applied like the first,
+ * all or nothing; then the daemon serves the new file's interfaces, and
+ * detaches those the old file named and the new one does not: the file
+ * said how they are attached, whoever attached them first, so what is
+ * attached does not depend on how often the daemon restarted since.
+ * Interfaces no file named are never touched. Detaching comes last,
+ * after the daemon let go of them: it cannot be undone.
+ */
+static void run_reload(struct run_state *rs, struct run_opts *o)
+{
+	struct conf_file cf, old;
+	struct chimney_ctx ctx;
+	int i, err, gone = 0;
+	char why[512];
+
+	if (!o->have_cf) {
+		pr_info("run: SIGHUP: no --config, nothing to reload\n");
+		return;
+	}
+	log_hold_errors(true);
+	err = conf_load(o->config, o->netns, &cf);
+	if (!err) {
+		err = conf_check_links(o->config, &cf);
+		if (err)
+			conf_free(&cf);
+	}
+	log_hold_errors(false);
+	if (err) {
+		/* a copy: pr_err() writes the line it prints there */
+		snprintf(why, sizeof(why), "%s", log_last_error());
+		pr_err("run: SIGHUP: %s; nothing reloaded, the running config stays\n",
+		       why);
+		return;
+	}
+	if (apply_file(o->config, &cf)) {
+		pr_err("run: SIGHUP: applying %s failed; the running config stays\n",
+		       o->config);
+		conf_free(&cf);
+		return;
+	}
+	old = o->cf;
+	o->cf = cf;
+	rescan(rs, o);		/* lets go of the instances no longer named */
+	for (i = 0; i < old.n; i++) {
+		const struct conf_iface *ci = &old.ifs[i];
+
+		if (conf_names(&o->cf, ci))
+			continue;
+		err = conf_ctx(ci, &ctx, true);
+		if (!err)
+			err = detach_iface(&ctx);
+		ns_restore();
+		if (err)
+			pr_err("run: SIGHUP: detaching %s/%s, no longer in %s, failed\n",
+			       conf_ns(ci), ci->ifname, o->config);
+		else
+			gone++;
+	}
+	conf_free(&old);
+	rescan(rs, o);
+	pr_info("run: SIGHUP: %s reloaded: serving %d instance%s, %d detached\n",
+		o->config, rs->ninst, rs->ninst == 1 ? "" : "s", gone);
 }
 
 /* --once: one sweep of every instance, a line (or object) each. */
@@ -574,14 +756,14 @@ static int run_once(struct run_state *rs, const struct run_opts *o)
 static const struct cli_opt run_cli_opts[] = {
 	CLI_OPT("config", CLI_STR, struct run_opts, config, .key = 'c',
 		.arg = "FILE", .complete = CLI_COMP_FILE,
-		.help = "attach the interfaces FILE names, with their keys (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE, the keys of attach/set, plus mode = native|skb), and serve those; a bad file attaches nothing",
-		.doc = "Attach the interfaces FILE names, with their keys, and serve those. The file is INI: sections [IFACE] or [NETNS/IFACE] of KEY = VALUE lines, with the keys of `attach` and `set` plus `mode = native|skb`. The whole file is checked first; a bad one attaches nothing, and the error gives FILE:LINE."),
+		.help = "attach the interfaces FILE names, with exactly its keys (INI: [IFACE] or [NETNS/IFACE] sections of KEY = VALUE, the keys of attach/set, plus mode = native|skb), and serve those; all or nothing; SIGHUP reloads it",
+		.doc = "Attach the interfaces FILE names, with their keys, and serve those. The file is INI: sections [IFACE] or [NETNS/IFACE] of KEY = VALUE lines, with the keys of `attach` and `set` plus `mode = native|skb`. It is the whole truth: on an attached interface a key the file does not name goes back to its default. The whole file is checked first (its keys, and that its namespaces and interfaces exist); a bad one attaches nothing, and the error gives FILE:LINE. All or nothing: when an interface fails, the ones before it get their old config back or are detached. SIGHUP reads the file again and applies it the same way; a bad file changes nothing."),
 	CLI_OPT("metrics", CLI_STR, struct run_opts, metrics, .key = 'm',
 		.arg = "ADDR:PORT", .suggest = "off",
 		.help = "listen on ADDR:PORT, [ADDR6]:PORT or PORT for GET /metrics; default 127.0.0.1:9477 (loopback); off: no listener",
 		.doc = "Listen on ADDR:PORT, [ADDR6]:PORT or PORT for `GET /metrics`; default 127.0.0.1:9477 (loopback); `off`: no listener. Every counter is exported as `chimney_`NAME`_total` with its help text, labelled `netns` and `ifname`."),
 	CLI_OPT("check", CLI_FLAG, struct run_opts, check,
-		.help = "with --config: check FILE, attach nothing, exit"),
+		.help = "with --config: check FILE, its interfaces and the --metrics address, attach nothing, exit"),
 	CLI_OPT("once", CLI_FLAG, struct run_opts, once,
 		.help = "sweep every instance once, print what happened, exit"),
 	{}
@@ -601,7 +783,8 @@ const struct cli_spec run_cli = {
 	"counts survive `kill -9`, and a restart carries on.\n"
 	"\n"
 	"Without --config it adopts every instance pinned under " CHIMNEY_PIN_ROOT ",\n"
-	"in every namespace, as they come and go.\n",
+	"in every namespace, as they come and go. With --config, SIGHUP reloads\n"
+	"the file, all or nothing.\n",
 	.opts = run_cli_opts,
 	.common = CLI_COMMON,
 	.netns_help = "only instances in NETNS; the metrics listener is in NETNS",
@@ -618,8 +801,8 @@ int cmd_run(int argc, char **argv)
 	struct run_inst *ri;
 	struct cli_args a;
 	__u64 next_scan = 0;
+	int ret = 1, lfd = -1;
 	double iv;
-	int ret = 1;
 
 	ret = cli_parse(&run_cli, argc, argv, &o, &a);
 	if (ret)
@@ -645,34 +828,54 @@ int cmd_run(int argc, char **argv)
 	}
 	if (metrics_addr_check(o.metrics))
 		return 1;
-	/* The whole file is checked before anything is attached. */
+	/* The whole file is checked before anything is attached: its keys,
+	 * then that what it names is there. */
 	if (o.config) {
 		if (conf_load(o.config, o.netns, &o.cf))
 			return 1;
 		o.have_cf = true;
-		if (o.check) {
-			printf("%s: %d interface%s, every key valid\n", o.config,
-			       o.cf.n, o.cf.n == 1 ? "" : "s");
-			ret = 0;
-			goto out;
-		}
-		if (attach_file(&o))
+		if (conf_check_links(o.config, &o.cf))
 			goto out;
 	}
-
+	/* And the metrics port: a busy one stops the daemon before it
+	 * attached anything. The socket is held and handed to the server
+	 * (--check closes it). -n: the listener lives in that namespace. */
+	if (!o.once && strcmp(o.metrics, "off")) {
+		if (ns_enter(o.netns))
+			goto out;
+		lfd = metrics_listen(o.metrics);
+		ns_restore();
+		if (lfd < 0)
+			goto out;
+	}
+	/* A daemon's log is a file or a journal: attach's lines on stdout
+	 * in their place among stderr's, not when the buffer fills. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.check) {
+		printf("%s: %d interface%s, every key valid, every interface there%s\n",
+		       o.config, o.cf.n, o.cf.n == 1 ? "" : "s",
+		       lfd >= 0 ? ", the metrics address free" : "");
+		ret = 0;
+		goto out;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.config && apply_file(o.config, &o.cf))
+		goto out;
+
 	rescan(&rs, &o);
 	if (o.once) {
 		ret = run_once(&rs, &o);
 		goto out;
 	}
-	if (strcmp(o.metrics, "off")) {
-		/* -n: the listener lives in that namespace */
+	if (lfd >= 0) {
+		/* its threads are in that namespace too */
 		if (ns_enter(o.netns))
 			goto out;
-		ms = metrics_start(o.metrics, run_snapshot, &rs);
+		ms = metrics_start(lfd, run_snapshot, &rs);
+		lfd = -1;	/* the server's now, or closed */
 		ns_restore();
 		if (!ms)
 			goto out;
@@ -686,7 +889,13 @@ int cmd_run(int argc, char **argv)
 
 	while (!stop) {
 		struct sweep_totals t = { .min_timeout_ms = ~0U };
-		__u64 now = mono_ns();
+		__u64 now;
+
+		if (reload) {
+			reload = 0;
+			run_reload(&rs, &o);
+		}
+		now = mono_ns();
 
 		if (now >= next_scan) {
 			rescan(&rs, &o);
@@ -707,6 +916,8 @@ int cmd_run(int argc, char **argv)
 	pr_info("run: stopping; the data plane carries on without the daemon\n");
 	ret = 0;
 out:
+	if (lfd >= 0)
+		close(lfd);
 	metrics_stop(ms);
 	list_free(&rs);
 	free(r);

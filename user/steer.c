@@ -322,3 +322,25 @@ int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 
 	return config_update(ctx, kv_apply, &e, verb);
 }
+
+/*
+ * The prefix rule counts are not config: they count the entries of the
+ * mss_rules tries, which `chimney mss` keeps. A config given whole (a
+ * file's, or one saved before) has its own, 0 for a file, and would
+ * make the data path skip tries that hold rules.
+ */
+static int replace_keep_rules(struct chimney_config *cfg, void *arg)
+{
+	__u32 v4 = cfg->mss_rules_v4, v6 = cfg->mss_rules_v6;
+
+	*cfg = *(const struct chimney_config *)arg;
+	cfg->mss_rules_v4 = v4;
+	cfg->mss_rules_v6 = v6;
+	return 0;
+}
+
+int config_replace(const struct chimney_ctx *ctx,
+		   const struct chimney_config *cfg, const char *verb)
+{
+	return config_update(ctx, replace_keep_rules, (void *)cfg, verb);
+}

@@ -112,9 +112,16 @@ bad other_namespace 1 "serves only"
 
 # --- deploy/ stays consistent with the CLI: the example config, the
 # DaemonSet's ConfigMap and command line, the systemd unit's commands
+# (and its reload, the daemon's SIGHUP). --check now wants the files'
+# eth0 and a free metrics port: the commands run in $NS_A, given an eth0,
+# whatever this machine's own interfaces and ports are.
+in_a() {
+	nsenter --net="/run/netns/$NS_A" "$CHIMNEY" "$@"
+}
 deploy_ok() {
 	local d=$ROOT/deploy cmd
-	"$CHIMNEY" run --config "$d/chimney.conf.example" --check || return 1
+	ip -n "$NS_A" link add eth0 type veth peer name eth0p || return 1
+	in_a run --config "$d/chimney.conf.example" --check || return 1
 	awk '/chimney.conf: \|/ { on = 1; next } on && /^---/ { exit }
 	     on { sub(/^    /, ""); print }' "$d/daemonset.yaml" >"$CONF"
 	# the container's command, with --check added and the node address
@@ -123,13 +130,18 @@ deploy_ok() {
 		sed -e "s|/etc/chimney/chimney.conf|$CONF|" \
 		    -e 's|\$(NODE_IP)|127.0.0.1|' -e '1d')
 	# shellcheck disable=SC2086
-	"$CHIMNEY" $cmd --check || return 1
+	in_a $cmd --check || return 1
 	while read -r cmd; do
 		cmd=${cmd#*=/usr/sbin/chimney }
 		cmd=${cmd//\/etc\/chimney\/chimney.conf/$ROOT/deploy/chimney.conf.example}
 		# shellcheck disable=SC2086
-		"$CHIMNEY" $cmd --check || return 1
+		in_a $cmd --check || return 1
 	done < <(grep -E '^ExecStart(Pre)?=' "$d/chimney.service")
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$d/chimney.service" || {
+		echo "chimney.service: no ExecReload sending SIGHUP"
+		return 1
+	}
+	ip -n "$NS_A" link del eth0
 }
 if deploy_ok >"$E2E_OUT" 2>&1; then
 	pass flows_config_deploy_files_consistent

@@ -13,6 +13,7 @@
 
 #include "chimney.h"
 #include "flowtab.h"
+#include "log.h"
 #include "metrics.h"
 #include "test.h"
 
@@ -293,4 +294,40 @@ UNIT_TEST(metrics_render_no_instances)
 	EXPECT_LINE(&e, "chimney_run_instances 0");
 	EXPECT_LINE(&e, "chimney_run_sweep_interval_seconds 10.000");
 	free(e.buf);
+}
+
+/*
+ * The exporter's log lines are rate-limited (log_ratelimit(), as its
+ * server's messages use it): a burst per window, the rest counted and
+ * handed back once, when the window is over, by the next message or by
+ * the flush.
+ */
+UNIT_TEST(log_ratelimit_window)
+{
+	const __u64 s = 1000000000ULL, t0 = 5 * s;
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(60 * s, 3);
+	unsigned long missed = 99;
+	int i, ok = 0;
+
+	for (i = 0; i < 1000; i++) {
+		ok += log_ratelimit(&rl, t0 + i * 1000000ULL, &missed);
+		if (!ASSERT_EQ(missed, 0, "nothing handed back within the window"))
+			return;
+	}
+	ASSERT_EQ(ok, 3, "a burst of 3 in the window");
+	ASSERT_EQ(log_ratelimit_missed(&rl, t0 + 59 * s), 0,
+		  "the window still lasts: no count yet");
+	/* the first message of the next window says what the last hid */
+	ASSERT_TRUE(log_ratelimit(&rl, t0 + 60 * s, &missed), "new window");
+	ASSERT_EQ(missed, 997, "suppressed in the first window");
+	ASSERT_TRUE(log_ratelimit(&rl, t0 + 61 * s, &missed), "2nd of 3");
+	ASSERT_TRUE(log_ratelimit(&rl, t0 + 62 * s, &missed), "3rd of 3");
+	ASSERT_FALSE(log_ratelimit(&rl, t0 + 63 * s, &missed), "4th");
+	ASSERT_FALSE(log_ratelimit(&rl, t0 + 64 * s, &missed), "5th");
+	/* no message follows: the flush tells it, once */
+	ASSERT_EQ(log_ratelimit_missed(&rl, t0 + 119 * s), 0, "window lasts");
+	ASSERT_EQ(log_ratelimit_missed(&rl, t0 + 120 * s), 2, "flushed");
+	ASSERT_EQ(log_ratelimit_missed(&rl, t0 + 121 * s), 0, "only once");
+	ASSERT_TRUE(log_ratelimit(&rl, t0 + 500 * s, &missed), "quiet since");
+	ASSERT_EQ(missed, 0, "nothing was missed");
 }
