@@ -153,7 +153,12 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 		  const struct chimney_config *cfg, int n, char **kv);
 /* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
 int attach_parse_mode(const char *s);
-/* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */
+/*
+ * detach.c: `chimney detach` on ctx, resolved with ctx_resolve() (the
+ * interface need not exist): chimney's programs off the interface the
+ * pins record by ifindex (or that ctx names, after a rename), orphans
+ * too, then the pins. Printed; 0 only when nothing of chimney is left.
+ */
 int detach_iface(struct chimney_ctx *ctx);
 
 /* trace.c: veth senders and loopback put partial checksums on the wire
@@ -175,8 +180,8 @@ void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);
 void pmtu_stats_text(const struct chimney_ctx *ctx);
 
 /*
- * The verbs, each in the file of its name (attach.c also has detach and
- * set); argv[0] is the verb's name.
+ * The verbs, each in the file of its name (attach.c also has set);
+ * argv[0] is the verb's name.
  */
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
