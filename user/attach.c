@@ -18,6 +18,7 @@
 #include "chimney.h"
 #include "cli.h"
 #include "config.h"
+#include "inspect.h"
 #include "instance.h"
 #include "log.h"
 
@@ -157,6 +158,8 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 	int err;
 
 	err = check_ethernet(ctx);
+	if (!err)
+		err = instance_adopt_renamed(ctx);
 	if (err)
 		return err;
 	if (attached_live(ctx, &meta)) {

@@ -245,3 +245,56 @@ const char *cmd_prefix(const char *netns, char *buf, size_t len)
 	snprintf(buf, len, "chimney -n %s ", netns);
 	return buf;
 }
+
+/* Is either program m records attached to m's interface? */
+static bool recorded_attached(const struct chimney_meta *m)
+{
+	const struct iface_prog *f;
+	struct iface_view v;
+	bool any = false;
+	int i;
+
+	if (iface_inspect(m->ifindex, &v))
+		return false;
+	for (i = 0; i < v.n; i++)
+		any |= v.p[i].hook == HOOK_XDP && v.p[i].id == m->xdp_prog_id;
+	f = iface_tc_recorded(&v, m);
+	any |= f && f->id == m->tc_prog_id;
+	iface_view_free(&v);
+	return any;
+}
+
+int instance_adopt_renamed(struct chimney_ctx *ctx)
+{
+	char old[IFNAMSIZ * 4], old_dir[PATH_MAX], now[IF_NAMESIZE], pfx[64];
+	struct chimney_meta m;
+	const char *cmd;
+	int err;
+
+	if (instance_exists(ctx)) {
+		if (instance_read_meta(ctx, &m) || m.ifindex == (__u32)ctx->ifindex ||
+		    !if_indextoname(m.ifindex, now) || !recorded_attached(&m))
+			return 0;
+		cmd = cmd_prefix(ctx->netns, pfx, sizeof(pfx));
+		pr_err("attach: the pins at %s are the instance of ifindex %u, now named %s, where chimney is attached: `%sdetach %s` removes it, `%sattach %s` moves its pins to that name\n",
+		       ctx->pin_dir, m.ifindex, now, cmd, now, cmd, now);
+		return -EEXIST;
+	}
+	if (instance_find_by_ifindex(ctx->netns, ctx->ifindex, ctx->ifname,
+				     old, sizeof(old)))
+		return 0;
+	err = pin_dir_path(old_dir, sizeof(old_dir), ctx->netns, old);
+	if (err)
+		return err;
+	/* A `chimney run` serving the old name lets go of it at its next
+	 * rescan and adopts the new one: it follows the move. */
+	if (rename(old_dir, ctx->pin_dir)) {
+		err = -errno;
+		pr_err("attach: moving the pins of %s (renamed to %s) from %s to %s failed: %s\n",
+		       old, ctx->ifname, old_dir, ctx->pin_dir, strerror(-err));
+		return err;
+	}
+	pr_info("%s: the instance pinned as %s is this interface (ifindex %d, renamed); its pins moved to %s\n",
+		ctx->ifname, old, ctx->ifindex, ctx->pin_dir);
+	return 0;
+}

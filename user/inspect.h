@@ -170,4 +170,17 @@ int for_each_netns(const char *only, netns_fn fn, void *arg);
 int instance_find_by_ifindex(const char *netns, int ifindex,
 			     const char *skip, char *name, size_t len);
 
+/*
+ * attach's first look (attach_config()): the interface ctx names is
+ * chimney's, pinned under the name it had before a rename. Then the
+ * pin directory moves to the new name (bpffs renames like any file
+ * system), so the instance keeps its programs, config, counters and
+ * flows, and the attach goes on as on an attached interface. Refused
+ * (-EEXIST) when ctx's own pins are the instance of another interface
+ * whose programs are attached: attach would remove them as stale and
+ * leave those programs running unmanaged. 0 when there is nothing to
+ * adopt. Printed.
+ */
+int instance_adopt_renamed(struct chimney_ctx *ctx);
+
 #endif /* CHIMNEY_USER_INSPECT_H */
