@@ -153,6 +153,44 @@ no_trace() {
 	return $bad
 }
 
+# xdp_prog NS IFACE: "ID NAME" of the XDP program `ip -j link` shows on
+# IFACE, empty when there is none.
+xdp_prog() {
+	ip -n "$1" -j link show dev "$2" 2>/dev/null |
+		jq -r '.[0].xdp.prog // empty | "\(.id) \(.name)"'
+}
+
+# tc_filters NS IFACE ingress|egress: one line per filter on that hook of
+# IFACE's clsact, "PREF HANDLE PROG_ID PROG_NAME" (0 and - for a filter
+# that runs no eBPF program), from `tc -j filter show`.
+tc_filters() {
+	tc -n "$1" -j filter show dev "$2" "$3" 2>/dev/null |
+		jq -r '.[] | select(.options.handle) |
+			"\(.pref) \(.options.handle) \(.options.prog.id // 0) \(.options.prog.name // "-")"'
+}
+
+# has_clsact NS IFACE: is there a clsact qdisc on IFACE?
+has_clsact() {
+	tc -n "$1" -j qdisc show dev "$2" 2>/dev/null |
+		jq -e 'any(.[]; .kind == "clsact")' >/dev/null
+}
+
+# prog_freed ID...: wait up to 5 s for the kernel to free these programs
+# (cls_bpf lets go after an RCU grace period); 1 if one is still loaded.
+prog_freed() {
+	local i id left
+	for i in $(seq 50); do
+		left=
+		for id in "$@"; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left=$id
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "program $left still loaded: $(bpftool prog show id "$left" 2>&1)"
+	return 1
+}
+
 # dispatcher_probe NS: can libxdp attach through its multi-program
 # dispatcher on this kernel? Asks libxdp itself, by loading xdp_null with
 # xdp-loader on a scratch veth in NS (nsenter keeps the root mount
