@@ -153,6 +153,36 @@ no_trace() {
 	return $bad
 }
 
+# veth_in NS IFACE: a veth pair IFACE/IFACEp inside NS, both up.
+veth_in() {
+	ip -n "$1" link add "$2" type veth peer name "${2}p" &&
+		ip -n "$1" link set "$2" up && ip -n "$1" link set "${2}p" up
+}
+
+# ns_veth_or_fail NAME NS IFACE...: namespace NS (cleaned on exit) with
+# veth_in NS IFACE for each IFACE, or FAIL NAME_setup and end the script.
+ns_veth_or_fail() {
+	local name=$1 ns=$2 ifc ok=0
+	shift 2
+	if ns_add "$ns" >"$E2E_OUT" 2>&1; then
+		ok=1
+		for ifc in "$@"; do
+			veth_in "$ns" "$ifc" >>"$E2E_OUT" 2>&1 || ok=0
+		done
+	fi
+	[ "$ok" -eq 1 ] && return 0
+	fail "${name}_setup" "cannot build namespace $ns"
+	exit 1
+}
+
+# iface_reset NS IFACE: whatever a case left on IFACE goes (that case
+# already reported it): chimney detached, skb-mode XDP off, clsact gone.
+iface_reset() {
+	timeout 20 "$CHIMNEY" -n "$1" detach "$2" >/dev/null 2>&1
+	ip -n "$1" link set dev "$2" xdpgeneric off 2>/dev/null
+	tc -n "$1" qdisc del dev "$2" clsact 2>/dev/null
+}
+
 # xdp_prog NS IFACE: "ID NAME" of the XDP program `ip -j link` shows on
 # IFACE, empty when there is none.
 xdp_prog() {

@@ -8,7 +8,7 @@
 # ones (kind bpf, no eBPF program): this kernel has no other classifier
 # built in, and a bpf filter is what chimney could mistake for its own.
 #
-# One namespace, ${E2E_ID}a, with the veth pair lco0/lcop0 inside it.
+# One namespace, ${E2E_ID}a, with the veth pair lco0/lco0p inside it.
 E2E_ID=${E2E_ID:-lcoft$$}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -20,20 +20,9 @@ PINS=/sys/fs/bpf/chimney/$NS/$IF
 # a classic BPF classifier that matches nothing: traffic goes on as before
 NOMATCH='1,6 0 0 0'
 
-if ! { ns_add "$NS" &&
-       ip -n "$NS" link add "$IF" type veth peer name lcop0 &&
-       ip -n "$NS" link set "$IF" up && ip -n "$NS" link set lcop0 up; } \
-	>"$E2E_OUT" 2>&1; then
-	fail foreign_tc_setup "cannot build the namespace"
-	exit 1
-fi
+ns_veth_or_fail foreign_tc "$NS" "$IF"
 
-# reset: nothing on the interface, as before any case.
-reset() {
-	ch -n "$NS" detach "$IF" >/dev/null 2>&1
-	ip -n "$NS" link set dev "$IF" xdpgeneric off 2>/dev/null
-	tc -n "$NS" qdisc del dev "$IF" clsact 2>/dev/null
-}
+reset() { iface_reset "$NS" "$IF"; }
 
 # attach_ids: attach in skb mode; XID and TID, the programs' ids.
 attach_ids() {

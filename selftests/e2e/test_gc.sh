@@ -22,12 +22,6 @@ NS_B=${E2E_ID}b
 NS_C=${E2E_ID}c
 ROOTPINS=/sys/fs/bpf/chimney
 
-# veth_in NS IF: a veth pair IF/IFp inside NS, up.
-veth_in() {
-	ip -n "$1" link add "$2" type veth peer name "${2}p" &&
-		ip -n "$1" link set "$2" up && ip -n "$1" link set "${2}p" up
-}
-
 # The pins of namespaces this test deletes, should it fail before gc.
 gc_cleanup() {
 	rm -rf "$ROOTPINS/$NS_A" "$ROOTPINS/$NS_C"
@@ -35,12 +29,9 @@ gc_cleanup() {
 }
 trap gc_cleanup EXIT
 
-if ! { ns_add "$NS_A" && ns_add "$NS_B" && ns_add "$NS_C" &&
-       veth_in "$NS_A" lco0 && veth_in "$NS_B" lco0 && veth_in "$NS_B" lco1 &&
-       veth_in "$NS_C" lco0; } >"$E2E_OUT" 2>&1; then
-	fail gc_setup "cannot build the namespaces"
-	exit 1
-fi
+ns_veth_or_fail gc "$NS_A" lco0
+ns_veth_or_fail gc "$NS_B" lco0 lco1
+ns_veth_or_fail gc "$NS_C" lco0
 
 # map_freed ID: wait up to 10 s for the kernel to free map ID (the
 # namespace's interfaces, and with them the programs holding the map, go

@@ -8,7 +8,7 @@
 # and says so, and exits 0 only when nothing of chimney is left; a
 # foreign program is never taken for one.
 #
-# One namespace, ${E2E_ID}a, with the veth pair lco0/lcop0 inside it.
+# One namespace, ${E2E_ID}a, with the veth pair lco0/lco0p inside it.
 E2E_ID=${E2E_ID:-lcoor$$}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -19,13 +19,7 @@ IF=lco0
 PINS=/sys/fs/bpf/chimney/$NS/$IF
 NULL_OBJ=$ROOT/build/xdp_null.bpf.o
 
-if ! { ns_add "$NS" &&
-       ip -n "$NS" link add "$IF" type veth peer name lcop0 &&
-       ip -n "$NS" link set "$IF" up && ip -n "$NS" link set lcop0 up; } \
-	>"$E2E_OUT" 2>&1; then
-	fail orphans_setup "cannot build the namespace"
-	exit 1
-fi
+ns_veth_or_fail orphans "$NS" "$IF"
 
 # --- status lists them ----------------------------------------------------
 t=orphans_status

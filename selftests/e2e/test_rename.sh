@@ -9,7 +9,7 @@
 # name, programs, config and all); attach by the old name, now another
 # interface's, is refused rather than leave the renamed one unmanaged.
 #
-# One namespace, ${E2E_ID}a, with veth pairs lco*/lcop* inside it.
+# One namespace, ${E2E_ID}a, with veth pairs lco*/lco*p inside it.
 E2E_ID=${E2E_ID:-lcorn$$}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -18,13 +18,7 @@ ch() { timeout 20 "$CHIMNEY" "$@"; }
 NS=${E2E_ID}a
 PINS=/sys/fs/bpf/chimney/$NS
 
-if ! { ns_add "$NS" &&
-       ip -n "$NS" link add lco0 type veth peer name lcop0 &&
-       ip -n "$NS" link set lco0 up && ip -n "$NS" link set lcop0 up; } \
-	>"$E2E_OUT" 2>&1; then
-	fail rename_setup "cannot build the namespace"
-	exit 1
-fi
+ns_veth_or_fail rename "$NS" lco0
 
 # rename NS OLD NEW: what an operator does (down, rename, up).
 rename() {
@@ -142,7 +136,7 @@ fi
 # --- attach by the old name, now another interface's: refused ----------------
 t=rename_attach_old_name_refused
 rename "$NS" lco3 lco4
-ip -n "$NS" link add lco3 type veth peer name lcop3 && ip -n "$NS" link set lco3 up
+veth_in "$NS" lco3
 before=$(bpftool -j map dump pinned "$PINS/lco3/meta" 2>&1)
 ch -n "$NS" attach lco3 --mode skb >"$E2E_OUT" 2>&1
 rc=$?

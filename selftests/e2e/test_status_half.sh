@@ -10,7 +10,7 @@
 # --json. The command it gives must work. detach then removes the rest,
 # and never the program that replaced chimney's.
 #
-# One namespace, ${E2E_ID}a, with the veth pair lco0/lcop0 inside it.
+# One namespace, ${E2E_ID}a, with the veth pair lco0/lco0p inside it.
 E2E_ID=${E2E_ID:-lcohf$$}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -20,19 +20,9 @@ NS=${E2E_ID}a
 IF=lco0
 NULL_OBJ=$ROOT/build/xdp_null.bpf.o
 
-if ! { ns_add "$NS" &&
-       ip -n "$NS" link add "$IF" type veth peer name lcop0 &&
-       ip -n "$NS" link set "$IF" up && ip -n "$NS" link set lcop0 up; } \
-	>"$E2E_OUT" 2>&1; then
-	fail status_half_setup "cannot build the namespace"
-	exit 1
-fi
+ns_veth_or_fail status_half "$NS" "$IF"
 
-reset() {
-	ch -n "$NS" detach "$IF" >/dev/null 2>&1
-	ip -n "$NS" link set dev "$IF" xdpgeneric off 2>/dev/null
-	tc -n "$NS" qdisc del dev "$IF" clsact 2>/dev/null
-}
+reset() { iface_reset "$NS" "$IF"; }
 
 # half NAME JQ TEXT HINT: status of IF exits 1, its --json entry
 # satisfies JQ and has HINT, and its text has TEXT and HINT.
