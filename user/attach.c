@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * attach, detach, set: the verbs. Loading, attaching and pinning an
+ * attach and set: the verbs. Loading, attaching and pinning an
  * instance, all or nothing, is the instance loader's (instance.c);
- * attach_config() and detach_iface() are shared with `chimney run
- * --config`.
+ * attach_config() is shared with `chimney run --config`, as is
+ * detach_iface() (detach.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "chimney.h"
 #include "cli.h"
 #include "config.h"
+#include "inspect.h"
 #include "instance.h"
 #include "log.h"
 
@@ -148,6 +149,8 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 	int err;
 
 	err = check_ethernet(ctx, "attach");
+	if (!err)
+		err = instance_adopt_renamed(ctx);
 	if (err)
 		return err;
 	if (attached_live(ctx, &meta)) {
@@ -197,45 +200,6 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 	if (ctx->json)
 		print_json(ctx, "attached", false);
 	return 0;
-}
-
-int detach_iface(struct chimney_ctx *ctx)
-{
-	struct chimney_meta meta;
-	int err, ret = 0;
-
-	err = instance_read_meta(ctx, &meta);
-	if (err) {
-		pr_warn("%s: no readable metadata (%s); removing pins only\n",
-			ctx->ifname, strerror(-err));
-	} else if (ctx->ifindex && (__u32)ctx->ifindex == meta.ifindex) {
-		err = instance_tc_detach(ctx->ifindex, &meta);
-		if (err) {
-			pr_err("detach: removing the TC egress filter failed: %s\n",
-			       strerror(-err));
-			ret = err;
-		}
-		if (xdp_prog_attached(ctx->ifindex, meta.xdp_prog_id, NULL)) {
-			err = instance_xdp_detach(ctx->ifindex, meta.xdp_prog_id,
-						  meta.xdp_mode);
-			if (err) {
-				pr_err("detach: removing the XDP program failed: %s\n",
-				       strerror(-err));
-				ret = err;
-			}
-		}
-	}
-	err = unpin_instance(ctx->pin_dir);
-	if (err) {
-		pr_err("detach: removing pins at %s failed: %s\n", ctx->pin_dir,
-		       strerror(-err));
-		ret = err;
-	}
-	if (!ret && ctx->json)
-		print_json(ctx, "detached", false);
-	else if (!ret)
-		printf("%s: detached\n", ctx->ifname);
-	return ret;
 }
 
 struct attach_opts {
@@ -306,35 +270,6 @@ int cmd_attach(int argc, char **argv)
 	/* Attached already, the keys change the running config, as with
 	 * `set`: keys not given keep their values. */
 	return attach_config(&ctx, o.mode, &cfg, a.n - 1, a.v + 1) ? 1 : 0;
-}
-
-const struct cli_spec detach_cli = {
-	.name = "detach",
-	.forms = (const char *const[]){ "IFACE", NULL },
-	.min_args = 1,
-	.max_args = 1,
-	.about =
-	"Remove chimney's XDP and TC programs from IFACE and delete its pins.\n"
-	"Leaves no trace: no filter, no XDP program, no qdisc chimney created,\n"
-	"no pin directory.\n",
-	.common = CLI_COMMON,
-	.json_help = "the result as JSON",
-};
-
-int cmd_detach(int argc, char **argv)
-{
-	struct chimney_ctx ctx = {};
-	struct cli_args a;
-	int err;
-
-	err = cli_parse(&detach_cli, argc, argv, NULL, &a);
-	if (err)
-		return err < 0;
-	ctx_from_args(&ctx, &a);
-	/* The interface may be gone; its pins still need removing. */
-	if (ctx_resolve_attached(&ctx, "detach"))
-		return 1;
-	return detach_iface(&ctx) ? 1 : 0;
 }
 
 const struct cli_spec set_cli = {

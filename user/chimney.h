@@ -168,7 +168,12 @@ int check_ethernet(const struct chimney_ctx *ctx, const char *who);
 bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta);
 /* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
 int attach_parse_mode(const char *s);
-/* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */
+/*
+ * detach.c: `chimney detach` on ctx, resolved with ctx_resolve() (the
+ * interface need not exist): chimney's programs off the interface the
+ * pins record by ifindex (or that ctx names, after a rename), orphans
+ * too, then the pins. Printed; 0 only when nothing of chimney is left.
+ */
 int detach_iface(struct chimney_ctx *ctx);
 
 /* trace.c: veth senders and loopback put partial checksums on the wire
@@ -190,8 +195,8 @@ void pmtu_stats_json(const struct chimney_ctx *ctx, struct json_object *o);
 void pmtu_stats_text(const struct chimney_ctx *ctx);
 
 /*
- * The verbs, each in the file of its name (attach.c also has detach and
- * set); argv[0] is the verb's name.
+ * The verbs, each in the file of its name (attach.c also has set);
+ * argv[0] is the verb's name.
  */
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
@@ -204,12 +209,13 @@ int cmd_flows(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 /* version.c: `chimney --version`, called from main's option parsing. */
 int cmd_version(int argc, char **argv);
 /* Their options and arguments (cli.h), next to each. */
 extern const struct cli_spec attach_cli, detach_cli, set_cli, status_cli,
 	stats_cli, hash_cli, mss_cli, flows_cli, run_cli, trace_cli, demo_cli,
-	version_cli;
+	gc_cli, version_cli;
 
 /* verbs.c: the one table of verbs, in `chimney --help` order. */
 struct verb {

@@ -22,6 +22,7 @@
 
 #include "chimney.h"
 #include "instance.h"
+#include "inspect.h"
 #include "log.h"
 #include "xdp_ingress.skel.h"
 #include "tc_egress.skel.h"
@@ -131,7 +132,7 @@ static int mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
-static int clsact_destroy(int ifindex)
+int clsact_destroy(int ifindex)
 {
 	/* Destroying an egress-or-ingress hook removes clsact. */
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -143,16 +144,24 @@ static int clsact_destroy(int ifindex)
 
 int instance_tc_detach(int ifindex, const struct chimney_meta *m)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = m->tc_handle,
-			    .priority = m->tc_priority);
+	const struct iface_prog *p;
+	struct iface_view v;
 	int err;
 
-	err = bpf_tc_detach(&hook, &opts);
+	/* Only our own filter: by handle and priority, and by program.
+	 * The clsact qdisc goes only with the last filter on it, as
+	 * another tool may have added its own since. */
+	err = iface_inspect(ifindex, &v);
+	if (err)
+		return err;
+	p = iface_tc_recorded(&v, m);
+	if (p)
+		err = iface_prog_remove(ifindex, p);
+	iface_view_free(&v);
 	if (err && err != -ENOENT)
 		return err;
-	return m->clsact_created ? clsact_destroy(ifindex) : 0;
+	err = m->clsact_created ? iface_clsact_release(ifindex) : 0;
+	return err < 0 ? err : 0;
 }
 
 int instance_xdp_detach(int ifindex, __u32 id, __u32 mode)

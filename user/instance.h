@@ -114,5 +114,7 @@ void instance_close(struct instance *inst);
  */
 int instance_tc_detach(int ifindex, const struct chimney_meta *m);
 int instance_xdp_detach(int ifindex, __u32 id, __u32 mode);
+/* The clsact qdisc, and every filter on it, whoever made them. */
+int clsact_destroy(int ifindex);
 
 #endif /* CHIMNEY_USER_INSTANCE_H */

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "chimney.h"
+#include "inspect.h"
 #include "log.h"
 
 static int root_ns_fd = -1;
@@ -177,9 +178,20 @@ int ctx_resolve_attached(struct chimney_ctx *ctx, const char *verb)
 	if (err)
 		return err;
 	if (!instance_exists(ctx)) {
-		pr_err("%s: chimney is not attached to %s in namespace '%s'\n",
-		       verb, ctx->ifname,
-		       ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS);
+		char old[IFNAMSIZ * 4], pfx[64];
+
+		/* Renamed since attach: the pins are under the old name. */
+		if (ctx->ifindex &&
+		    !instance_find_by_ifindex(ctx->netns, ctx->ifindex,
+					      ctx->ifname, old, sizeof(old)))
+			pr_err("%s: chimney's instance on %s is pinned under its old name %s (renamed): `%sattach %s` moves the pins to the new name\n",
+			       verb, ctx->ifname, old,
+			       cmd_prefix(ctx->netns, pfx, sizeof(pfx)),
+			       ctx->ifname);
+		else
+			pr_err("%s: chimney is not attached to %s in namespace '%s'\n",
+			       verb, ctx->ifname,
+			       ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS);
 		return -ENOENT;
 	}
 	return 0;

@@ -11,6 +11,7 @@ const struct verb verbs[] = {
 	{ "attach", cmd_attach, &attach_cli, "load and attach to an interface, pin maps" },
 	{ "detach", cmd_detach, &detach_cli, "remove programs and pins from an interface" },
 	{ "status", cmd_status, &status_cli, "what is attached where, with which config" },
+	{ "gc", cmd_gc, &gc_cli, "remove the pins of instances whose namespace or interface is gone" },
 	{ "set", cmd_set, &set_cli, "change config live (KEY=VALUE ...)" },
 	{ "stats", cmd_stats, &stats_cli, "counters" },
 	{ "hash", cmd_hash, &hash_cli, "RSS hash of a flow and the CPU it selects (offline)" },

@@ -38,6 +38,7 @@
 #include "chimney.h"
 #include "instance.h"
 #include "log.h"
+#include "nl.h"
 #include "version.h"
 #include "freplace_probe.skel.h"
 
@@ -316,33 +317,6 @@ static void probe_verifier(struct version_info *vi)
 	for (err = 0; err < INSTANCE_NR_PROGS; err++)
 		vi->progs[err].obj = NULL;	/* gone with the instance */
 	instance_close(&inst);
-}
-
-/* Append attribute type with len bytes of data to the message. */
-static void nla_put(struct nlmsghdr *nlh, __u16 type, const void *data,
-		    __u16 len)
-{
-	struct nlattr *a = (void *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
-	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(a->nla_len);
-}
-
-/* The payload of attribute type in the reply's attributes, or NULL. */
-static const void *nla_find(const struct nlattr *a, int len, __u16 type,
-			    __u16 min_len)
-{
-	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
-	       a->nla_len <= len) {
-		if ((a->nla_type & NLA_TYPE_MASK) == type &&
-		    a->nla_len - NLA_HDRLEN >= min_len)
-			return (const char *)a + NLA_HDRLEN;
-		len -= NLA_ALIGN(a->nla_len);
-		a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len));
-	}
-	return NULL;
 }
 
 struct genl_req {

@@ -153,6 +153,74 @@ no_trace() {
 	return $bad
 }
 
+# veth_in NS IFACE: a veth pair IFACE/IFACEp inside NS, both up.
+veth_in() {
+	ip -n "$1" link add "$2" type veth peer name "${2}p" &&
+		ip -n "$1" link set "$2" up && ip -n "$1" link set "${2}p" up
+}
+
+# ns_veth_or_fail NAME NS IFACE...: namespace NS (cleaned on exit) with
+# veth_in NS IFACE for each IFACE, or FAIL NAME_setup and end the script.
+ns_veth_or_fail() {
+	local name=$1 ns=$2 ifc ok=0
+	shift 2
+	if ns_add "$ns" >"$E2E_OUT" 2>&1; then
+		ok=1
+		for ifc in "$@"; do
+			veth_in "$ns" "$ifc" >>"$E2E_OUT" 2>&1 || ok=0
+		done
+	fi
+	[ "$ok" -eq 1 ] && return 0
+	fail "${name}_setup" "cannot build namespace $ns"
+	exit 1
+}
+
+# iface_reset NS IFACE: whatever a case left on IFACE goes (that case
+# already reported it): chimney detached, skb-mode XDP off, clsact gone.
+iface_reset() {
+	timeout 20 "$CHIMNEY" -n "$1" detach "$2" >/dev/null 2>&1
+	ip -n "$1" link set dev "$2" xdpgeneric off 2>/dev/null
+	tc -n "$1" qdisc del dev "$2" clsact 2>/dev/null
+}
+
+# xdp_prog NS IFACE: "ID NAME" of the XDP program `ip -j link` shows on
+# IFACE, empty when there is none.
+xdp_prog() {
+	ip -n "$1" -j link show dev "$2" 2>/dev/null |
+		jq -r '.[0].xdp.prog // empty | "\(.id) \(.name)"'
+}
+
+# tc_filters NS IFACE ingress|egress: one line per filter on that hook of
+# IFACE's clsact, "PREF HANDLE PROG_ID PROG_NAME" (0 and - for a filter
+# that runs no eBPF program), from `tc -j filter show`.
+tc_filters() {
+	tc -n "$1" -j filter show dev "$2" "$3" 2>/dev/null |
+		jq -r '.[] | select(.options.handle) |
+			"\(.pref) \(.options.handle) \(.options.prog.id // 0) \(.options.prog.name // "-")"'
+}
+
+# has_clsact NS IFACE: is there a clsact qdisc on IFACE?
+has_clsact() {
+	tc -n "$1" -j qdisc show dev "$2" 2>/dev/null |
+		jq -e 'any(.[]; .kind == "clsact")' >/dev/null
+}
+
+# prog_freed ID...: wait up to 5 s for the kernel to free these programs
+# (cls_bpf lets go after an RCU grace period); 1 if one is still loaded.
+prog_freed() {
+	local i id left
+	for i in $(seq 50); do
+		left=
+		for id in "$@"; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left=$id
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "program $left still loaded: $(bpftool prog show id "$left" 2>&1)"
+	return 1
+}
+
 # dispatcher_probe NS: can libxdp attach through its multi-program
 # dispatcher on this kernel? Asks libxdp itself, by loading xdp_null with
 # xdp-loader on a scratch veth in NS (nsenter keeps the root mount
