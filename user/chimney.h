@@ -61,6 +61,8 @@ int require_root(const char *verb);
 int ns_enter(const char *name);
 int ns_restore(void);
 int check_name(const char *what, const char *name);
+/* Names checked, namespace entered, ifindex found: no root, no bpffs. */
+int ctx_enter(struct chimney_ctx *ctx, const char *verb, bool need_iface);
 int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface);
 void ctx_from_args(struct chimney_ctx *ctx, const struct cli_args *args);
 /* ctx_resolve() plus: chimney must be attached there. */

@@ -122,17 +122,14 @@ int pin_dir_path(char *buf, size_t len, const char *netns, const char *ifname)
 }
 
 /*
- * Common prologue of every verb that names an interface: root, valid
- * names, the namespace entered, the ifindex found (when the interface
- * must exist) and the pin directory computed.
+ * Valid names, the namespace entered and the ifindex found (when the
+ * interface must exist): what a verb needs to look at an interface,
+ * without touching bpffs (--version changes nothing).
  */
-int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
+int ctx_enter(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 {
 	int err;
 
-	err = require_root(verb);
-	if (err)
-		return err;
 	if (ctx->netns && !strcmp(ctx->netns, CHIMNEY_DEFAULT_NS)) {
 		pr_err("'%s' is reserved for the root namespace; omit -n\n",
 		       CHIMNEY_DEFAULT_NS);
@@ -150,7 +147,22 @@ int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
 		       ctx->ifname, ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS);
 		return -ENODEV;
 	}
-	err = bpffs_ensure();
+	return 0;
+}
+
+/*
+ * Common prologue of every verb that names an interface: root,
+ * ctx_enter(), bpffs mounted and the pin directory computed.
+ */
+int ctx_resolve(struct chimney_ctx *ctx, const char *verb, bool need_iface)
+{
+	int err;
+
+	err = require_root(verb);
+	if (!err)
+		err = ctx_enter(ctx, verb, need_iface);
+	if (!err)
+		err = bpffs_ensure();
 	if (err)
 		return err;
 	return pin_dir_path(ctx->pin_dir, sizeof(ctx->pin_dir), ctx->netns,

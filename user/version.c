@@ -425,32 +425,18 @@ out:
  */
 static int probe_iface(struct version_info *vi, const struct version_opts *o)
 {
-	int ifindex, err;
+	struct chimney_ctx ctx = { .netns = o->netns, .ifname = o->ifname };
+	int err;
 
 	if (geteuid()) {
 		/* entering a namespace needs root; so does everything after */
 		feature_set(&vi->native, -1, "needs root");
 		return 0;
 	}
-	if (o->netns && !strcmp(o->netns, CHIMNEY_DEFAULT_NS)) {
-		pr_err("'%s' is reserved for the root namespace; omit -n\n",
-		       CHIMNEY_DEFAULT_NS);
-		return -EINVAL;
-	}
-	err = check_name("interface", o->ifname);
+	err = ctx_enter(&ctx, "version", true);
 	if (err)
-		return err;
-	err = ns_enter(o->netns);
-	if (err)
-		return err;
-	ifindex = if_nametoindex(o->ifname);
-	if (!ifindex) {
-		pr_err("version: interface '%s' not found in namespace '%s'\n",
-		       o->ifname, o->netns ? o->netns : CHIMNEY_DEFAULT_NS);
-		err = -ENODEV;
 		goto out;
-	}
-	err = netdev_xdp_features(ifindex, &vi->xdp_features);
+	err = netdev_xdp_features(ctx.ifindex, &vi->xdp_features);
 	if (err == -ENOENT)
 		feature_set(&vi->native, -1,
 			    "the kernel has no netdev netlink family (before 6.3)");
