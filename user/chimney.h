@@ -100,6 +100,37 @@ int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
  * state. -ENOENT when one has no pin.
  */
 int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir);
+/*
+ * Entry 0 of an array map into val (size bytes), whatever the map's
+ * value size: a map pinned by another build may hold a shorter struct
+ * (the rest reads 0) or a longer one (cut to size), where a plain
+ * lookup would write value_size bytes.
+ */
+int map_read0(int fd, void *val, size_t size);
+/* Entry 0 of an array map, only if its value is size bytes (-EMSGSIZE). */
+int map_write0(int fd, const void *val, size_t size);
+
+/*
+ * layout.c: the layout version of an instance's pinned maps (see there).
+ * One map as the layout sees it, from an object's definition (before
+ * load) or from a map the kernel holds; i is its index in the list.
+ */
+struct btf;
+struct layout_map {
+	__u32 type, key_size, value_size, max_entries, flags;
+	__u32 shape;		/* of the key and value types' BTF */
+	bool has_btf;
+};
+int layout_map_from_object(struct bpf_object *obj, int i,
+			   struct layout_map *lm);
+int layout_map_from_fd(int fd, int i, struct layout_map *lm);
+/* The shape of one BTF type: members' names, offsets, sizes, nested. */
+__u32 layout_btf_shape(const struct btf *btf, __u32 type_id);
+/* Over the list's pinned maps, maps[] indexed like the list; never 0. */
+__u32 layout_hash(const struct layout_map *maps);
+/* "map counters: value size 8 -> 16" into buf; 0 when they agree. */
+int layout_describe(const struct layout_map *was, const struct layout_map *is,
+		    int i, char *buf, size_t len);
 
 /* steer.c */
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -84,4 +85,36 @@ int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir)
 			return err;
 	}
 	return 0;
+}
+
+int map_read0(int fd, void *val, size_t size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	void *buf;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	buf = calloc(1, info.value_size > size ? info.value_size : size);
+	if (!buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, buf))
+		err = -errno;
+	else
+		memcpy(val, buf, size);
+	free(buf);
+	return err;
+}
+
+int map_write0(int fd, const void *val, size_t size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size != size)
+		return -EMSGSIZE;
+	return bpf_map_update_elem(fd, &zero, val, BPF_ANY) ? -errno : 0;
 }
