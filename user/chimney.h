@@ -167,10 +167,23 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 /* config_update() applying KEY=VALUE items (config_apply_kv()). */
 int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 		     const char *verb);
+/*
+ * The config lock of ctx's namespace (an fd; close() drops it), making
+ * its directory first when create. config_update_held() and
+ * config_update_kv_held() are config_update() and config_update_kv()
+ * for a caller that holds it (attach).
+ */
+int config_lock(const struct chimney_ctx *ctx, bool create);
+int config_update_held(const struct chimney_ctx *ctx, config_edit_fn edit,
+		       void *arg, const char *verb);
+int config_update_kv_held(const struct chimney_ctx *ctx, int n, char **kv,
+			  const char *verb);
 
 /* instance.c (the loader itself: instance.h) */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
+/* The parents of an instance's pin directory, those that are empty. */
+void unpin_parents(const char *dir);
 
 /*
  * attach.c: what `chimney attach` does once its arguments are checked,
@@ -184,6 +197,15 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 		  const struct chimney_config *cfg, int n, char **kv);
 /* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
 int attach_parse_mode(const char *s);
+/*
+ * Into buf, the commands that start ctx's instance over by hand with
+ * config cfg (what attach will not do in place: a new flow.size, a build
+ * whose maps differ): "chimney [-n NS] detach IF && chimney [-n NS]
+ * attach IF KEY=VALUE..." with every key that is not at its default,
+ * and a word on MSS prefix rules, which go with the maps.
+ */
+void reattach_cmd(const struct chimney_ctx *ctx,
+		  const struct chimney_config *cfg, char *buf, size_t len);
 /* `chimney detach` on ctx, resolved with ctx_resolve_attached(). */
 int detach_iface(struct chimney_ctx *ctx);
 

@@ -245,7 +245,10 @@ int for_each_instance(instance_fn fn, void *arg)
 		if (!ifd)
 			continue;
 		while (!err && (ide = readdir(ifd))) {
-			if (ide->d_name[0] == '.' || ide->d_type != DT_DIR)
+			/* "attach:IFACE": an attach's staging directory
+			 * (instance_stage_dir()), no instance yet */
+			if (ide->d_name[0] == '.' || ide->d_type != DT_DIR ||
+			    strchr(ide->d_name, ':'))
 				continue;
 			err = fn(strcmp(nde->d_name, CHIMNEY_DEFAULT_NS) ?
 					 nde->d_name : NULL,
