@@ -52,6 +52,7 @@ int chimney_tc(struct __sk_buff *skb)
 	__u64 *c, wire;
 	int reason;
 
+	CHIMNEY_SALT();
 	c = counters_get();
 	cfg = config_get();
 	if (!c || !cfg)

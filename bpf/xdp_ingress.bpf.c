@@ -33,6 +33,7 @@ int chimney_xdp(struct xdp_md *ctx)
 	__u64 *c;
 	int reason, ret;
 
+	CHIMNEY_SALT();
 	c = counters_get();
 	cfg = config_get();
 	if (!c || !cfg)
