@@ -471,7 +471,9 @@ const struct cli_spec attach_cli = {
 	.about =
 	"Load the XDP ingress and TC egress programs on IFACE, configure them and\n"
 	"pin their maps under " CHIMNEY_PIN_ROOT "/<netns>/IFACE/. All or nothing:\n"
-	"after a failure nothing stays attached. Attaching again updates the config.\n",
+	"after a failure, or a signal, nothing stays attached. Attaching again\n"
+	"updates the config, first attaching a half that is gone or replacing\n"
+	"programs this build has changed, in place, keeping every pinned map.\n",
 	.opts = attach_opts,
 	.common = CLI_COMMON,
 	.json_help = "the result as JSON",
