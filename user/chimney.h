@@ -94,6 +94,8 @@ void maps_close(struct chimney_maps *m);
 /* Every pinned entry of the list (maps and cpumap_prog); internal ones
  * stay -1. All or nothing: a missing pin is an error, printed. */
 int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
+/* The same from a pin directory; partial: what is there, no error. */
+int maps_open_dir(const char *dir, struct chimney_maps *m, bool partial);
 /*
  * Bind every map of obj (not yet loaded) to the pin of the same name in
  * pin_dir: the maps of a program that works on an instance's pinned

@@ -28,25 +28,23 @@
 int map_ids_read(const char *dir, struct map_ids *ids)
 {
 	struct bpf_map_info info;
-	char path[PATH_MAX];
+	struct chimney_maps m;
 	__u32 len;
 	int i, fd;
 
 	ids->n = 0;
+	/* partial: a staging directory may be pinned in part */
+	maps_open_dir(dir, &m, true);
 	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
-		if (chimney_map_descs[i].kind != CHIMNEY_PINNED_MAP)
+		fd = *maps_fd(&m, i);
+		if (chimney_map_descs[i].kind != CHIMNEY_PINNED_MAP || fd < 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir,
-			 chimney_map_descs[i].name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;	/* a partly pinned staging directory */
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
 			ids->id[ids->n++] = info.id;
-		close(fd);
 	}
+	maps_close(&m);
 	return 0;
 }
 

@@ -636,8 +636,7 @@ static int reuse_pinned(struct instance *inst)
 {
 	const char *dir = inst->opts.reuse_dir;
 	struct chimney_meta m;
-	char path[PATH_MAX];
-	int i, fd, err;
+	int i, err;
 
 	inst->step = "open the pinned maps";
 	err = read_meta_dir(dir, &m);
@@ -647,21 +646,13 @@ static int reuse_pinned(struct instance *inst)
 		layout_why(inst, m.layout, dir);
 		return -ESTALE;
 	}
-	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
-		if (chimney_map_descs[i].kind != CHIMNEY_PINNED_MAP)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir,
-			 chimney_map_descs[i].name);
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			err = -errno;
-			pr_err("%s: cannot open pin %s: %s\n", inst->opts.verb,
-			       path, strerror(-err));
-			return err;
-		}
-		*maps_fd(&inst->pinned, i) = fd;
-		*maps_fd(&inst->maps, i) = fd;
-	}
+	err = maps_open_dir(dir, &inst->pinned, false);
+	if (err)
+		return err;
+	/* the pinned cpumap program is the running one's, not this build's */
+	for (i = 0; i < CHIMNEY_NR_MAPS; i++)
+		if (chimney_map_descs[i].kind == CHIMNEY_PINNED_MAP)
+			*maps_fd(&inst->maps, i) = *maps_fd(&inst->pinned, i);
 	return 0;
 }
 

@@ -202,23 +202,27 @@ __u32 layout_hash(const struct layout_map *maps)
 int layout_describe(const struct layout_map *was, const struct layout_map *is,
 		    int i, char *buf, size_t len)
 {
+	static const struct {
+		const char *what;
+		size_t off;
+	} fields[] = {
+		{ "type", offsetof(struct layout_map, type) },
+		{ "key size", offsetof(struct layout_map, key_size) },
+		{ "value size", offsetof(struct layout_map, value_size) },
+		{ "max_entries", offsetof(struct layout_map, max_entries) },
+		{ "flags", offsetof(struct layout_map, flags) },
+	};
 	const char *name = chimney_map_descs[i].name;
+	__u32 a, b;
+	size_t f;
 
-	if (was->type != is->type)
-		return snprintf(buf, len, "map %s: type %u -> %u", name,
-				was->type, is->type);
-	if (was->key_size != is->key_size)
-		return snprintf(buf, len, "map %s: key size %u -> %u", name,
-				was->key_size, is->key_size);
-	if (was->value_size != is->value_size)
-		return snprintf(buf, len, "map %s: value size %u -> %u", name,
-				was->value_size, is->value_size);
-	if (was->max_entries != is->max_entries)
-		return snprintf(buf, len, "map %s: max_entries %u -> %u", name,
-				was->max_entries, is->max_entries);
-	if (was->flags != is->flags)
-		return snprintf(buf, len, "map %s: flags 0x%x -> 0x%x", name,
-				was->flags, is->flags);
+	for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		a = *(const __u32 *)((const char *)was + fields[f].off);
+		b = *(const __u32 *)((const char *)is + fields[f].off);
+		if (a != b)
+			return snprintf(buf, len, "map %s: %s %u -> %u", name,
+					fields[f].what, a, b);
+	}
 	/* A map the kernel took without BTF says nothing about it. */
 	if (was->has_btf && is->has_btf && was->shape != is->shape)
 		return snprintf(buf, len,

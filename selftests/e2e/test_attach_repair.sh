@@ -31,7 +31,19 @@ flow_icmp() {
 	ch -n "$NS" flows "$IF" --json 2>/dev/null | jq -r --arg a "$A4" \
 		'[.flows[] | select(.proto == "icmp" and .src == $a) | "\(.orig.packets) \(.reply.packets)"] | first // "0 0"'
 }
-status_ids() { ch -n "$NS" status "$IF" --json 2>/dev/null | jq -c '.[0] | {state, xdp_prog_id, tc_prog_id}'; }
+# flows_kept NAME: the ICMP flow's entry survived the repair and counted
+# the ping after it, both ways (F_ORIG, F_REPLY: its packets before).
+flows_kept() {
+	local orig reply
+	read -r orig reply <<<"$(flow_icmp)"
+	if [ "$orig" -gt "$F_ORIG" ] && [ "$reply" -gt "$F_REPLY" ]; then
+		pass "$1"
+	else
+		echo "ICMP flow: $F_ORIG/$F_REPLY before, $orig/$reply after" >"$E2E_OUT"
+		fail "$1" "the flow entry should have survived and counted on"
+	fi
+	F_ORIG=$orig F_REPLY=$reply
+}
 
 # counting NAME WHAT RX0 TX0: a ping; rx_icmp and tx_icmp must be 10 up
 # on RX0 and TX0 (not reset, and both halves counting).
@@ -51,7 +63,7 @@ if ! ch -n "$NS" attach "$IF" flow=on vxlan.ports=4789,8472 >"$E2E_OUT" 2>&1 ||
 fi
 rx0=$(stat_get "$NS" "$IF" rx_icmp)
 tx0=$(stat_get "$NS" "$IF" tx_icmp)
-read -r f_orig f_reply <<<"$(flow_icmp)"
+read -r F_ORIG F_REPLY <<<"$(flow_icmp)"
 
 # --- clsact deleted ---------------------------------------------------
 t=repair_clsact_deleted
@@ -73,14 +85,7 @@ if ch -n "$NS" attach "$IF" >"$E2E_OUT" 2>&1 &&
 else
 	fail "$t" "attach should re-attach TC, XDP and config untouched, counters going on"
 fi
-read -r g_orig g_reply <<<"$(flow_icmp)"
-if [ "$g_orig" -gt "$f_orig" ] && [ "$g_reply" -gt "$f_reply" ]; then
-	pass "${t}_flows_kept"
-else
-	echo "ICMP flow: $f_orig/$f_reply before, $g_orig/$g_reply after" >"$E2E_OUT"
-	fail "${t}_flows_kept" "the flow entry should have survived and counted on"
-fi
-f_orig=$g_orig f_reply=$g_reply
+flows_kept "${t}_flows_kept"
 
 # --- XDP replaced by another program --------------------------------------
 t=repair_xdp_foreign
@@ -110,13 +115,7 @@ if ch -n "$NS" attach "$IF" >"$E2E_OUT" 2>&1 &&
 else
 	fail "${t}_repaired" "once the foreign program is gone, attach should re-attach XDP, counters going on"
 fi
-read -r g_orig g_reply <<<"$(flow_icmp)"
-if [ "$g_orig" -gt "$f_orig" ] && [ "$g_reply" -gt "$f_reply" ]; then
-	pass "${t}_flows_kept"
-else
-	echo "ICMP flow: $f_orig/$f_reply before, $g_orig/$g_reply after" >"$E2E_OUT"
-	fail "${t}_flows_kept" "the flow entry should have survived and counted on"
-fi
+flows_kept "${t}_flows_kept"
 
 # --- both halves removed by hand ------------------------------------------
 t=repair_both_halves

@@ -136,6 +136,26 @@ UNIT_TEST(layout_changed_value_is_another_version)
 	ASSERT_EQ(layout_hash(maps), v, "flows: max_entries left out");
 }
 
+/* meta.layout in the pins set to layout, then a load bound to them. */
+static int reuse_with(struct instance *pinned, const char *dir, __u32 layout,
+		      struct instance *other)
+{
+	struct instance_opts opts = { .verb = "unit", .load_only = true,
+				      .reuse_dir = dir };
+	struct chimney_meta meta = { .layout = layout };
+	__u32 zero = 0;
+	int err;
+
+	/* opened first: instance_close() needs what it sets up */
+	err = instance_open(other, &opts);
+	if (err)
+		return err;
+	if (!ASSERT_OK(bpf_map_update_elem(pinned->maps.meta, &zero, &meta, 0),
+		       "write meta"))
+		return -errno;
+	return instance_load(other);
+}
+
 /*
  * A build binds to an instance's pins only with the layout its meta
  * records: pinned by the env's instance, its meta's version edited,
@@ -145,11 +165,9 @@ UNIT_TEST(layout_changed_value_is_another_version)
 UNIT_TEST(layout_reuse_refuses_another_version)
 {
 	struct instance *inst = env_instance();
-	struct instance_opts opts = { .verb = "unit", .load_only = true };
-	struct chimney_meta meta = {};
 	struct bpf_map_info a = {}, b = {};
 	struct instance other;
-	__u32 len = sizeof(a), zero = 0;
+	__u32 len = sizeof(a);
 	char dir[64];
 	int err;
 
@@ -160,28 +178,15 @@ UNIT_TEST(layout_reuse_refuses_another_version)
 	if (!ASSERT_OK(instance_pin(inst, dir), "pin") ||
 	    !ASSERT_OK(instance_publish(inst), "publish"))
 		goto out;
-	opts.reuse_dir = dir;
 
-	meta.layout = inst->layout ^ 0x10;
-	if (!ASSERT_OK(bpf_map_update_elem(inst->maps.meta, &zero, &meta, 0),
-		       "write meta"))
-		goto out;
-	err = instance_open(&other, &opts);
-	if (!err)
-		err = instance_load(&other);
+	err = reuse_with(inst, dir, inst->layout ^ 0x10, &other);
 	ASSERT_EQ(err, -ESTALE, "another layout refused");
 	ASSERT_TRUE(strstr(other.why, "layout") != NULL, other.why);
 	ASSERT_TRUE(other.progs[INSTANCE_TC].fd < 0, "nothing loaded");
 	unit_log("refused: %s\n", other.why);
 	instance_close(&other);
 
-	meta.layout = inst->layout;
-	if (!ASSERT_OK(bpf_map_update_elem(inst->maps.meta, &zero, &meta, 0),
-		       "write meta"))
-		goto out;
-	err = instance_open(&other, &opts);
-	if (!err)
-		err = instance_load(&other);
+	err = reuse_with(inst, dir, inst->layout, &other);
 	if (ASSERT_OK(err, "the same layout loads against the pins")) {
 		bpf_obj_get_info_by_fd(inst->maps.counters, &a, &len);
 		len = sizeof(b);
