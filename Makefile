@@ -5,7 +5,12 @@
 # `make V=1` shows the commands. Header dependencies are tracked with
 # -MMD for both the BPF objects and the user-space objects.
 
+# BUILD= puts a build elsewhere; BPF_EXTRA= adds BPF compiler flags. The
+# upgrade test builds a second binary whose programs differ from the
+# default build's in their tags and nothing else:
+#   make BUILD=build/salt1 BPF_EXTRA=-DCHIMNEY_BUILD_SALT=1 build/salt1/chimney
 BUILD		:= build
+BPF_EXTRA	:=
 CLANG		?= clang
 BPFTOOL		?= bpftool
 CC		?= gcc
@@ -34,7 +39,7 @@ endif
 
 BPF_CPPFLAGS	:= -target bpf -Iinclude -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) \
 		   -D__TARGET_ARCH_$(BPF_ARCH)
-BPF_CFLAGS	:= $(BPF_CPPFLAGS) -O2 -g -Wall -Werror -MMD -MP
+BPF_CFLAGS	:= $(BPF_CPPFLAGS) -O2 -g -Wall -Werror -MMD -MP $(BPF_EXTRA)
 # Debian's hardening defaults (dpkg-buildflags), so the package lintian
 # checks is the binary the tests ran.
 CFLAGS		?= -O2 -g -fstack-protector-strong -Wformat -Werror=format-security \

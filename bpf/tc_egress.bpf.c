@@ -55,6 +55,7 @@ int chimney_tc(struct __sk_buff *skb)
 	__u64 wire;
 	int reason;
 
+	CHIMNEY_SALT();
 	c = counters_get();
 	cfg = config_get();
 	if (!c || !cfg)

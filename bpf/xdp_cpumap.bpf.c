@@ -15,6 +15,7 @@ int chimney_cpumap(struct xdp_md *ctx)
 {
 	struct chimney_counters *c = counters_get();
 
+	CHIMNEY_SALT();
 	if (c)
 		count_global(c, GC_steer_received);
 	return XDP_PASS;

@@ -37,6 +37,7 @@ int chimney_xdp(struct xdp_md *ctx)
 	struct chimney_counters *c;
 	int reason, ret;
 
+	CHIMNEY_SALT();
 	c = counters_get();
 	cfg = config_get();
 	if (!c || !cfg)

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * attach and set: the verbs. Loading, attaching and pinning an
+ * attach, detach, set: the verbs. Loading, attaching and pinning an
  * instance, all or nothing, is the instance loader's (instance.c);
  * attach_config() is shared with `chimney run --config`, as is
  * detach_iface() (detach.c).
+ *
+ * attach decides, under the config lock, from what the interface's
+ * hooks and pins say (instance_inspect()): a fresh instance; a repair
+ * (a half is gone) or an upgrade (this build differs), both keeping
+ * the pinned maps; a config update; or a refusal, when another tool's
+ * program sits where chimney's was, which it leaves alone, pins kept.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 #include "chimney.h"
 #include "cli.h"
 #include "config.h"
+#include "hooks.h"
 #include "inspect.h"
 #include "instance.h"
 #include "log.h"
@@ -28,19 +35,32 @@ static const char *mode_name(__u32 mode)
 	       mode == CHIMNEY_XDP_SKB ? "skb" : "unknown";
 }
 
-bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta)
-{
-	return instance_exists(ctx) && !instance_read_meta(ctx, meta) &&
-	       meta->ifindex == (__u32)ctx->ifindex &&
-	       xdp_prog_attached(ctx->ifindex, meta->xdp_prog_id, NULL);
-}
 
 /*
  * {"attached": IFACE, "netns": NETNS}, and "updated": true for a config
  * update. Through json-c: an interface name may hold '"' or '\\'.
  */
+/* {"from": A, "to": B}, or {"to": B} for a half attached again */
+static void json_change(struct json_object *o, const char *key, __u32 from,
+			__u32 to)
+{
+	struct json_object *c;
+
+	if (!to)
+		return;
+	c = json_object_new_object();
+	if (from)
+		json_object_object_add(c, "from", json_object_new_int64(from));
+	json_object_object_add(c, "to", json_object_new_int64(to));
+	json_object_object_add(o, key, c);
+}
+
+/*
+ * "updated": true for a config update, and what a repair or upgrade
+ * did: "xdp", "tc", "cpumap": {"from": old prog id, "to": new}.
+ */
 static void print_json(const struct chimney_ctx *ctx, const char *what,
-		       bool updated)
+		       bool updated, const struct instance_change *chg)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -49,10 +69,49 @@ static void print_json(const struct chimney_ctx *ctx, const char *what,
 		ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS));
 	if (updated)
 		json_object_object_add(o, "updated", json_object_new_boolean(true));
+	if (chg) {
+		json_change(o, "xdp", chg->xdp_old, chg->xdp_new);
+		json_change(o, "tc", chg->tc_old, chg->tc_new);
+		json_change(o, "cpumap", chg->cpumap_old, chg->cpumap_new);
+	}
 	cli_json_print(o, false);
 }
 
-/* Load, configure, attach and pin; all or nothing (instance.h). */
+/* A name as one shell word: quoted unless plainly safe. */
+static void shell_word(char *buf, size_t len, const char *s)
+{
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-@%+=:,") == strlen(s) && *s)
+		snprintf(buf, len, "%s", s);
+	else if (!strchr(s, '\''))
+		snprintf(buf, len, "'%s'", s);
+	else
+		snprintf(buf, len, "\"%s\"", s);
+}
+
+void reattach_cmd(const struct chimney_ctx *ctx,
+		  const struct chimney_config *cfg, char *buf, size_t len)
+{
+	char ns[IFNAMSIZ * 4 + 8] = "", nsw[IFNAMSIZ * 4 + 4], ifw[IFNAMSIZ * 4 + 4];
+	char keys[768];
+	__u32 rules = cfg->mss_rules_v4 + cfg->mss_rules_v6;
+	int n;
+
+	if (ctx->netns) {
+		shell_word(nsw, sizeof(nsw), ctx->netns);
+		snprintf(ns, sizeof(ns), " -n %s", nsw);
+	}
+	shell_word(ifw, sizeof(ifw), ctx->ifname);
+	config_format_changed(cfg, keys, sizeof(keys));
+	n = snprintf(buf, len, "chimney%s detach %s && chimney%s attach %s%s",
+		     ns, ifw, ns, ifw, keys);
+	if (rules && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n,
+			 " (then add again, with mss add, the %u MSS prefix rule%s `chimney%s mss %s list` shows now)",
+			 rules, rules == 1 ? "" : "s", ns, ifw);
+}
+
+/* Load, configure, pin, attach and publish; all or nothing (instance.h). */
 static int attach_fresh(struct chimney_ctx *ctx, int mode,
 			const struct chimney_config *cfg)
 {
@@ -67,15 +126,127 @@ static int attach_fresh(struct chimney_ctx *ctx, int mode,
 	if (!err)
 		err = instance_commit(&inst, cfg);
 	if (!err)
-		err = instance_attach(&inst, ctx, mode);
+		err = instance_guard(&inst, ctx);
 	if (!err)
 		err = instance_pin(&inst, ctx->pin_dir);
+	if (!err)
+		err = instance_attach(&inst, ctx, mode);
+	if (!err)
+		err = instance_publish(&inst);
 	if (!err && !ctx->json)
 		printf("%s: attached (XDP %s mode, %s; TC egress)\n", ctx->ifname,
 		       mode_name(inst.meta.xdp_mode),
 		       inst.meta.xdp_multiprog ? "libxdp dispatcher" :
 						 "single program");
 	instance_close(&inst);
+	return err;
+}
+
+/* What instance_update() did, in one line. */
+static void print_change(const struct chimney_ctx *ctx,
+			 const struct instance_change *c)
+{
+	char up[192] = "", re[192] = "";
+	size_t u = 0, r = 0;
+
+	if (c->xdp_old)
+		u += snprintf(up + u, sizeof(up) - u, "%sXDP prog id %u -> %u",
+			      u ? ", " : "", c->xdp_old, c->xdp_new);
+	else if (c->xdp_new)
+		r += snprintf(re + r, sizeof(re) - r, "%sXDP attached again (prog id %u)",
+			      r ? ", " : "", c->xdp_new);
+	if (c->tc_old)
+		u += snprintf(up + u, sizeof(up) - u, "%sTC prog id %u -> %u",
+			      u ? ", " : "", c->tc_old, c->tc_new);
+	else if (c->tc_new)
+		r += snprintf(re + r, sizeof(re) - r,
+			      "%sTC egress attached again (prog id %u%s)",
+			      r ? ", " : "", c->tc_new,
+			      c->clsact_created ? "; clsact created" : "");
+	if (c->cpumap_old)
+		u += snprintf(up + u, sizeof(up) - u, "%scpumap prog id %u -> %u",
+			      u ? ", " : "", c->cpumap_old, c->cpumap_new);
+	if (!u && !r) {
+		printf("%s: programs unchanged (this build's have the running ones' tags)\n",
+		       ctx->ifname);
+		return;
+	}
+	printf("%s: %s%s%s%s%s; counters, flows and rules kept\n", ctx->ifname,
+	       u ? "upgraded: " : "", up, u && r ? "; " : "",
+	       r ? "repaired: " : "", re);
+}
+
+/*
+ * An instance pinned for this very interface: refuse what is not
+ * chimney's to touch, else repair or upgrade it when it needs it.
+ * *chg says what was done (nothing: a config update only).
+ */
+static int attach_existing(struct chimney_ctx *ctx, int mode,
+			   const struct instance_state *st,
+			   struct instance_change *chg)
+{
+	struct instance_opts opts = { .verb = "attach",
+				      .reuse_dir = ctx->pin_dir };
+	const struct chimney_meta *m = &st->meta;
+	struct chimney_config cfg;
+	char cmd[1024] = "";
+	struct instance inst;
+	__u64 build;
+	int err;
+
+	memset(chg, 0, sizeof(*chg));
+	if (!instance_read_config(ctx, &cfg))
+		reattach_cmd(ctx, &cfg, cmd, sizeof(cmd));
+	if (st->xdp.owner == HOOK_INSTANCE || st->tc.owner == HOOK_INSTANCE) {
+		pr_err("attach: chimney's programs on %s belong to the instance pinned at %s (a renamed interface?): detach that one first\n",
+		       ctx->ifname, st->xdp.owner == HOOK_INSTANCE ?
+		       st->xdp.owner_dir : st->tc.owner_dir);
+		return -EBUSY;
+	}
+	/* Under the dispatcher another program may run beside chimney's. */
+	if (st->xdp.owner == HOOK_FOREIGN && !st->xdp_multi) {
+		pr_err("attach: %s runs another XDP program (id %u, %s) where chimney's was; chimney's pins at %s are kept: remove that program (ip link set dev %s xdp off) and attach again to repair the instance\n",
+		       ctx->ifname, st->xdp.id, st->xdp.name, ctx->pin_dir,
+		       ctx->ifname);
+		return -EBUSY;
+	}
+	if (st->tc.owner == HOOK_FOREIGN) {
+		pr_err("attach: %s's TC egress slot of chimney (handle 0x%x priority %u) holds another program (id %u, %s); chimney's pins at %s are kept: remove it (tc filter del dev %s egress handle 0x%x prio %u bpf) and attach again to repair the instance\n",
+		       ctx->ifname, m->tc_handle, m->tc_priority, st->tc.id,
+		       st->tc.name, ctx->pin_dir, ctx->ifname, m->tc_handle,
+		       m->tc_priority);
+		return -EBUSY;
+	}
+	if (st->xdp.owner == HOOK_OURS && mode &&
+	    (mode == XDP_MODE_SKB) != (st->xdp_mode == CHIMNEY_XDP_SKB)) {
+		pr_err("attach: %s is attached in %s mode; detach first to change mode\n",
+		       ctx->ifname, mode_name(st->xdp_mode));
+		return -EINVAL;
+	}
+	build = instance_build_hash();
+	if (st->xdp.owner == HOOK_OURS && st->tc.owner == HOOK_OURS &&
+	    m->build == build)
+		return 0;
+	/* libxdp builds a new dispatcher to change one of its programs:
+	 * no atomic replace of chimney's alone. */
+	if (st->xdp_multi && st->xdp.owner == HOOK_OURS && m->build != build) {
+		pr_err("attach: %s runs chimney under libxdp's dispatcher, where its XDP program cannot be replaced in place; to run this build, detach and attach again, which loses the counters, flows and rules: %s\n",
+		       ctx->ifname, cmd);
+		return -EOPNOTSUPP;
+	}
+
+	err = instance_open(&inst, &opts);
+	if (!err) {
+		err = instance_load(&inst);
+		if (err == -ESTALE)
+			pr_err("attach: %s: %s; this build cannot take them over in place. To run it, detach and attach again, which loses the counters, flows and rules: %s\n",
+			       ctx->ifname, inst.why, cmd);
+	}
+	if (!err)
+		err = instance_update(&inst, ctx, st, mode, chg);
+	instance_close(&inst);
+	if (!err && !ctx->json)
+		print_change(ctx, chg);
 	return err;
 }
 
@@ -142,64 +313,89 @@ int check_ethernet(const struct chimney_ctx *ctx, const char *who)
 	return -EPROTONOSUPPORT;
 }
 
+/* Whether chimney is attached to ctx's interface, as its pins say. */
+bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta)
+{
+	return instance_exists(ctx) && !instance_read_meta(ctx, meta) &&
+	       meta->ifindex == (__u32)ctx->ifindex &&
+	       xdp_prog_attached(ctx->ifindex, meta->xdp_prog_id, NULL);
+}
+
 int attach_config(struct chimney_ctx *ctx, int mode,
 		  const struct chimney_config *cfg, int n, char **kv)
 {
-	struct chimney_meta meta;
-	int err;
+	struct instance_change chg = {};
+	struct instance_state st;
+	int lock, err;
 
 	err = check_ethernet(ctx, "attach");
 	if (!err)
 		err = instance_adopt_renamed(ctx);
 	if (err)
 		return err;
-	if (attached_live(ctx, &meta)) {
-		/* Attached already: this is a config update. */
-		if (mode && (mode == XDP_MODE_SKB) !=
-				    (meta.xdp_mode == CHIMNEY_XDP_SKB)) {
-			pr_err("attach: %s is attached in %s mode; detach first to change mode\n",
-			       ctx->ifname, mode_name(meta.xdp_mode));
-			return -EINVAL;
-		}
-		/* Under the config lock: KEY=VALUE over the config the last
-		 * writer left, or cfg whole. */
-		err = kv ? config_update_kv(ctx, n, kv, "attach") :
-			   config_replace(ctx, cfg, "attach");
-		if (err)
-			return err;
-		if (ctx->json)
-			print_json(ctx, "attached", true);
-		else
-			printf("%s: already attached; config updated\n",
-			       ctx->ifname);
-		return 0;
+	lock = config_lock(ctx, true);
+	if (lock < 0) {
+		pr_err("attach: step 'create pin directory' failed: %s (the directory of namespace '%s' under %s); nothing is left attached\n",
+		       strerror(-lock), ctx->netns ? ctx->netns : CHIMNEY_DEFAULT_NS,
+		       CHIMNEY_PIN_ROOT);
+		return lock;
 	}
-	if (instance_exists(ctx)) {
-		/* Pins whose attachment is gone (interface re-created,
-		 * programs removed by hand): clear them and start over.
-		 * When only the XDP half is gone from this same interface,
-		 * our TC filter (and the clsact we made) is still there and
-		 * would make the fresh attach fail with EEXIST; once the pins
-		 * are gone nothing could remove it, so remove it first. */
-		pr_warn("%s: removing stale pins at %s\n", ctx->ifname,
-			ctx->pin_dir);
-		if (!instance_read_meta(ctx, &meta) &&
-		    meta.ifindex == (__u32)ctx->ifindex) {
-			err = instance_tc_detach(ctx->ifindex, &meta);
-			if (err)
-				pr_warn("%s: removing the stale TC egress filter failed: %s\n",
-					ctx->ifname, strerror(-err));
-		}
-		unpin_instance(ctx->pin_dir);
+	instance_recover(ctx);
+	err = instance_inspect(ctx, &st);
+	if (!err)
+		err = instance_remove_orphans(ctx, &st);
+	if (err) {
+		pr_err("attach: cannot tell what is on the hooks of %s: %s\n",
+		       ctx->ifname, strerror(-err));
+		goto out;
 	}
 
-	err = attach_fresh(ctx, mode, cfg);
+	if (!st.pinned || !st.meta_ok || st.meta.ifindex != (__u32)ctx->ifindex) {
+		if (st.live_elsewhere) {
+			char name[IF_NAMESIZE] = "?";
+
+			if_indextoname(st.live_elsewhere, name);
+			pr_err("attach: the pins at %s are of chimney's instance on ifindex %u (%s), which still runs: detach it there first\n",
+			       ctx->pin_dir, st.live_elsewhere, name);
+			err = -EBUSY;
+			goto out;
+		}
+		/* Pins of an interface since deleted and made again (or
+		 * unreadable ones): the fresh instance replaces them in its
+		 * commit, never before it succeeded. */
+		if (st.pinned)
+			pr_warn("%s: the pins at %s are of an interface that is gone; a fresh instance replaces them\n",
+				ctx->ifname, ctx->pin_dir);
+		err = attach_fresh(ctx, mode, cfg);
+		if (err)
+			goto out;
+		csum_warn_partial(ctx, cfg);
+		if (ctx->json)
+			print_json(ctx, "attached", false, NULL);
+		goto out;
+	}
+
+	err = attach_existing(ctx, mode, &st, &chg);
 	if (err)
-		return err;
-	csum_warn_partial(ctx, cfg);
+		goto out;
+	/* Attached already: KEY=VALUE over the config the last writer
+	 * left, or cfg whole (run --config). */
+	err = kv ? config_update_kv_held(ctx, n, kv, "attach") :
+		   config_update_held(ctx, config_edit_replace, (void *)cfg, "attach");
+	if (err)
+		goto out;
 	if (ctx->json)
-		print_json(ctx, "attached", false);
-	return 0;
+		print_json(ctx, "attached", true, &chg);
+	else
+		printf("%s: already attached; config updated\n", ctx->ifname);
+out:
+	/* A failed first attach leaves no namespace directory (while the
+	 * lock is held: whoever waits for it finds the directory gone and
+	 * makes another, see config_lock()). */
+	if (err)
+		unpin_parents(ctx->pin_dir);
+	close(lock);		/* drops the flock */
+	return err;
 }
 
 struct attach_opts {
@@ -241,7 +437,9 @@ const struct cli_spec attach_cli = {
 	.about =
 	"Load the XDP ingress and TC egress programs on IFACE, configure them and\n"
 	"pin their maps under " CHIMNEY_PIN_ROOT "/<netns>/IFACE/. All or nothing:\n"
-	"after a failure nothing stays attached. Attaching again updates the config.\n",
+	"after a failure, or a signal, nothing stays attached. Attaching again\n"
+	"updates the config, first attaching a half that is gone or replacing\n"
+	"programs this build has changed, in place, keeping every pinned map.\n",
 	.opts = attach_opts,
 	.common = CLI_COMMON,
 	.json_help = "the result as JSON",
@@ -305,6 +503,6 @@ int cmd_set(int argc, char **argv)
 	if (config_update_kv(&ctx, a.n - 1, a.v + 1, "set"))
 		return 1;
 	if (ctx.json)
-		print_json(&ctx, "set", false);
+		print_json(&ctx, "set", false, NULL);
 	return 0;
 }

@@ -96,12 +96,45 @@ void maps_close(struct chimney_maps *m);
 /* Every pinned entry of the list (maps and cpumap_prog); internal ones
  * stay -1. All or nothing: a missing pin is an error, printed. */
 int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m);
+/* The same from a pin directory; partial: what is there, no error. */
+int maps_open_dir(const char *dir, struct chimney_maps *m, bool partial);
 /*
  * Bind every map of obj (not yet loaded) to the pin of the same name in
  * pin_dir: the maps of a program that works on an instance's pinned
  * state. -ENOENT when one has no pin.
  */
 int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir);
+/*
+ * Entry 0 of an array map into val (size bytes), whatever the map's
+ * value size: a map pinned by another build may hold a shorter struct
+ * (the rest reads 0) or a longer one (cut to size), where a plain
+ * lookup would write value_size bytes.
+ */
+int map_read0(int fd, void *val, size_t size);
+/* Entry 0 of an array map, only if its value is size bytes (-EMSGSIZE). */
+int map_write0(int fd, const void *val, size_t size);
+
+/*
+ * layout.c: the layout version of an instance's pinned maps (see there).
+ * One map as the layout sees it, from an object's definition (before
+ * load) or from a map the kernel holds; i is its index in the list.
+ */
+struct btf;
+struct layout_map {
+	__u32 type, key_size, value_size, max_entries, flags;
+	__u32 shape;		/* of the key and value types' BTF */
+	bool has_btf;
+};
+int layout_map_from_object(struct bpf_object *obj, int i,
+			   struct layout_map *lm);
+int layout_map_from_fd(int fd, int i, struct layout_map *lm);
+/* The shape of one BTF type: members' names, offsets, sizes, nested. */
+__u32 layout_btf_shape(const struct btf *btf, __u32 type_id);
+/* Over the list's pinned maps, maps[] indexed like the list; never 0. */
+__u32 layout_hash(const struct layout_map *maps);
+/* "map counters: value size 8 -> 16" into buf; 0 when they agree. */
+int layout_describe(const struct layout_map *was, const struct layout_map *is,
+		    int i, char *buf, size_t len);
 
 /* steer.c */
 void steer_build_indir(const struct chimney_config *cfg, __u32 *tbl);
@@ -145,10 +178,26 @@ int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
  */
 int config_replace(const struct chimney_ctx *ctx,
 		   const struct chimney_config *cfg, const char *verb);
+/* config_update() edit: arg, a struct chimney_config, whole, but for
+ * the prefix rule counts (config_replace(), attach's whole-config path). */
+int config_edit_replace(struct chimney_config *cfg, void *arg);
+/*
+ * The config lock of ctx's namespace (an fd; close() drops it), making
+ * its directory first when create. config_update_held() and
+ * config_update_kv_held() are config_update() and config_update_kv()
+ * for a caller that holds it (attach).
+ */
+int config_lock(const struct chimney_ctx *ctx, bool create);
+int config_update_held(const struct chimney_ctx *ctx, config_edit_fn edit,
+		       void *arg, const char *verb);
+int config_update_kv_held(const struct chimney_ctx *ctx, int n, char **kv,
+			  const char *verb);
 
 /* instance.c (the loader itself: instance.h) */
 bool xdp_prog_attached(int ifindex, __u32 id, bool *multiprog);
 int unpin_instance(const char *dir);
+/* The parents of an instance's pin directory, those that are empty. */
+void unpin_parents(const char *dir);
 
 /*
  * attach.c: what `chimney attach` does once its arguments are checked,
@@ -170,6 +219,15 @@ int check_ethernet(const struct chimney_ctx *ctx, const char *who);
 bool attached_live(const struct chimney_ctx *ctx, struct chimney_meta *meta);
 /* libxdp's mode for native|drv|skb|generic; -1 for anything else. */
 int attach_parse_mode(const char *s);
+/*
+ * Into buf, the commands that start ctx's instance over by hand with
+ * config cfg (what attach will not do in place: a new flow.size, a build
+ * whose maps differ): "chimney [-n NS] detach IF && chimney [-n NS]
+ * attach IF KEY=VALUE..." with every key that is not at its default,
+ * and a word on MSS prefix rules, which go with the maps.
+ */
+void reattach_cmd(const struct chimney_ctx *ctx,
+		  const struct chimney_config *cfg, char *buf, size_t len);
 /*
  * detach.c: `chimney detach` on ctx, resolved with ctx_resolve() (the
  * interface need not exist): chimney's programs off the interface the

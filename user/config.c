@@ -836,6 +836,24 @@ void config_print(const struct chimney_config *cfg, const char *indent)
 	}
 }
 
+void config_format_changed(const struct chimney_config *cfg, char *buf,
+			   size_t len)
+{
+	struct chimney_config def;
+	char val[256], dval[256];
+	size_t i, n = 0;
+
+	config_defaults(&def);
+	buf[0] = 0;
+	for (i = 0; i < config_nkeys && n < len; i++) {
+		config_keys[i].format(&config_keys[i], cfg, val, sizeof(val));
+		config_keys[i].format(&config_keys[i], &def, dval, sizeof(dval));
+		if (strcmp(val, dval))
+			n += snprintf(buf + n, len - n, " %s=%s",
+				      config_keys[i].name, val);
+	}
+}
+
 struct json_object *config_to_json(const struct chimney_config *cfg)
 {
 	struct json_object *o = json_object_new_object();

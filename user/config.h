@@ -61,6 +61,9 @@ int config_apply_lines(struct chimney_config *cfg,
 		       const struct config_line *lines, int n,
 		       const char *file);
 void config_print(const struct chimney_config *cfg, const char *indent);
+/* " KEY=VALUE" for each key whose value is not its default, into buf. */
+void config_format_changed(const struct chimney_config *cfg, char *buf,
+			   size_t len);
 struct json_object *config_to_json(const struct chimney_config *cfg);
 void config_print_keys(FILE *f);
 

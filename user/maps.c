@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -41,26 +42,36 @@ void maps_close(struct chimney_maps *m)
 	}
 }
 
-int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
+int maps_open_dir(const char *dir, struct chimney_maps *m, bool partial)
 {
 	const struct chimney_map_desc *d;
-	int i, err;
+	char path[PATH_MAX];
+	int i, fd, err;
 
 	maps_init(m);
 	for (i = 0; i < CHIMNEY_NR_MAPS; i++) {
 		d = &chimney_map_descs[i];
 		if (d->kind == CHIMNEY_INTERNAL_MAP)
 			continue;
-		*maps_fd(m, i) = pin_open(ctx, d->name);
-		if (*maps_fd(m, i) < 0) {
-			err = *maps_fd(m, i);
-			pr_err("cannot open pin %s/%s: %s\n", ctx->pin_dir,
-			       d->name, strerror(-err));
-			maps_close(m);
-			return err;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->name);
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			*maps_fd(m, i) = fd;
+			continue;
 		}
+		if (partial)
+			continue;
+		err = -errno;
+		pr_err("cannot open pin %s: %s\n", path, strerror(-err));
+		maps_close(m);
+		return err;
 	}
 	return 0;
+}
+
+int maps_open_pinned(const struct chimney_ctx *ctx, struct chimney_maps *m)
+{
+	return maps_open_dir(ctx->pin_dir, m, false);
 }
 
 int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir)
@@ -84,4 +95,36 @@ int maps_reuse_pinned(struct bpf_object *obj, const char *pin_dir)
 			return err;
 	}
 	return 0;
+}
+
+int map_read0(int fd, void *val, size_t size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	void *buf;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	buf = calloc(1, info.value_size > size ? info.value_size : size);
+	if (!buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, buf))
+		err = -errno;
+	else
+		memcpy(val, buf, size);
+	free(buf);
+	return err;
+}
+
+int map_write0(int fd, const void *val, size_t size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size != size)
+		return -EMSGSIZE;
+	return bpf_map_update_elem(fd, &zero, val, BPF_ANY) ? -errno : 0;
 }

@@ -227,29 +227,27 @@ bool instance_exists(const struct chimney_ctx *ctx)
 }
 
 static int read_first(const struct chimney_ctx *ctx, const char *name,
-		      void *val)
+		      void *val, size_t size)
 {
-	__u32 zero = 0;
-	int fd, err = 0;
+	int fd, err;
 
 	fd = pin_open(ctx, name);
 	if (fd < 0)
 		return fd;
-	if (bpf_map_lookup_elem(fd, &zero, val))
-		err = -errno;
+	err = map_read0(fd, val, size);
 	close(fd);
 	return err;
 }
 
 int instance_read_meta(const struct chimney_ctx *ctx, struct chimney_meta *m)
 {
-	return read_first(ctx, PIN(meta), m);
+	return read_first(ctx, PIN(meta), m, sizeof(*m));
 }
 
 int instance_read_config(const struct chimney_ctx *ctx,
 			 struct chimney_config *cfg)
 {
-	return read_first(ctx, PIN(config), cfg);
+	return read_first(ctx, PIN(config), cfg, sizeof(*cfg));
 }
 
 int for_each_instance(instance_fn fn, void *arg)
@@ -271,7 +269,10 @@ int for_each_instance(instance_fn fn, void *arg)
 		if (!ifd)
 			continue;
 		while (!err && (ide = readdir(ifd))) {
-			if (ide->d_name[0] == '.' || ide->d_type != DT_DIR)
+			/* "attach:IFACE": an attach's staging directory
+			 * (instance_stage_dir()), no instance yet */
+			if (ide->d_name[0] == '.' || ide->d_type != DT_DIR ||
+			    strchr(ide->d_name, ':'))
 				continue;
 			err = fn(strcmp(nde->d_name, CHIMNEY_DEFAULT_NS) ?
 					 nde->d_name : NULL,

@@ -218,12 +218,18 @@ fail:
  * is shared by the namespace's instances; config writes are rare and
  * short, and a writer waits for another at most for one commit.
  *
+ * attach holds it from before it looks at an interface until its
+ * instance is published (or repaired, or upgraded) and configured: two
+ * attaches in one namespace take turns, so neither can take the
+ * other's staging directory for the remains of an interrupted one. A
+ * writer then waits for the programs to load (a few seconds).
+ *
  * Detach removes a namespace directory once it is empty and the next
  * attach makes a new one, so a lock on the old one would exclude
  * nobody: after locking, the directory must still be the one the path
  * names, else lock again.
  */
-static int config_lock(const struct chimney_ctx *ctx)
+int config_lock(const struct chimney_ctx *ctx, bool create)
 {
 	struct stat locked, named;
 	char dir[PATH_MAX], *slash;
@@ -235,6 +241,13 @@ static int config_lock(const struct chimney_ctx *ctx)
 		return -EINVAL;
 	*slash = 0;
 	for (;;) {
+		/* attach makes <root>/<netns> (and <root>) first */
+		if (create) {
+			if (mkdir(CHIMNEY_PIN_ROOT, 0700) && errno != EEXIST)
+				return -errno;
+			if (mkdir(dir, 0700) && errno != EEXIST)
+				return -errno;
+		}
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
@@ -255,21 +268,32 @@ static int config_lock(const struct chimney_ctx *ctx)
 int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 		  void *arg, const char *verb)
 {
-	struct chimney_config old, cfg;
-	struct chimney_maps m;
-	const char *step;
 	int lock, err;
-	__u32 zero = 0;
 
-	lock = config_lock(ctx);
+	lock = config_lock(ctx, false);
 	if (lock < 0) {
 		pr_err("%s: locking the config of %s failed: %s\n", verb,
 		       ctx->ifname, strerror(-lock));
 		return lock;
 	}
+	err = config_update_held(ctx, edit, arg, verb);
+	close(lock);		/* drops the flock */
+	return err;
+}
+
+int config_update_held(const struct chimney_ctx *ctx, config_edit_fn edit,
+		       void *arg, const char *verb)
+{
+	struct chimney_config old, cfg;
+	struct chimney_maps m;
+	char cmd[1024];
+	const char *step;
+	__u32 zero = 0;
+	int err;
+
 	err = maps_open_pinned(ctx, &m);
 	if (err)
-		goto unlock;
+		return err;
 	/* Read under the lock: the config the last writer left. */
 	if (bpf_map_lookup_elem(m.config, &zero, &old)) {
 		err = -errno;
@@ -281,10 +305,14 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 	err = edit(&cfg, arg);
 	if (err)
 		goto close;
-	/* The flows map was sized when attach created it. */
+	/* The flows map was sized when attach created it. Resizing it
+	 * live would mean a new map, a copy of a table both hooks keep
+	 * writing, and new programs bound to it: not done; the commands
+	 * that start over with the size are printed instead. */
 	if (cfg.flow_size != old.flow_size) {
-		pr_err("%s: flow.size is fixed when attach creates the flow table (it is %u): detach and attach again to change it\n",
-		       verb, old.flow_size);
+		reattach_cmd(ctx, &cfg, cmd, sizeof(cmd));
+		pr_err("%s: flow.size is fixed when attach creates the flow table (it is %u); to change it, detach and attach again, which loses the flows and counters: %s\n",
+		       verb, old.flow_size, cmd);
 		err = -EINVAL;
 		goto close;
 	}
@@ -297,8 +325,6 @@ int config_update(const struct chimney_ctx *ctx, config_edit_fn edit,
 		csum_warn_partial(ctx, &cfg);
 close:
 	maps_close(&m);
-unlock:
-	close(lock);		/* drops the flock */
 	return err;
 }
 
@@ -323,13 +349,21 @@ int config_update_kv(const struct chimney_ctx *ctx, int n, char **kv,
 	return config_update(ctx, kv_apply, &e, verb);
 }
 
+int config_update_kv_held(const struct chimney_ctx *ctx, int n, char **kv,
+			  const char *verb)
+{
+	struct kv_edit e = { .n = n, .kv = kv, .verb = verb };
+
+	return config_update_held(ctx, kv_apply, &e, verb);
+}
+
 /*
  * The prefix rule counts are not config: they count the entries of the
  * mss_rules tries, which `chimney mss` keeps. A config given whole (a
  * file's, or one saved before) has its own, 0 for a file, and would
  * make the data path skip tries that hold rules.
  */
-static int replace_keep_rules(struct chimney_config *cfg, void *arg)
+int config_edit_replace(struct chimney_config *cfg, void *arg)
 {
 	__u32 v4 = cfg->mss_rules_v4, v6 = cfg->mss_rules_v6;
 
@@ -342,5 +376,5 @@ static int replace_keep_rules(struct chimney_config *cfg, void *arg)
 int config_replace(const struct chimney_ctx *ctx,
 		   const struct chimney_config *cfg, const char *verb)
 {
-	return config_update(ctx, replace_keep_rules, (void *)cfg, verb);
+	return config_update(ctx, config_edit_replace, (void *)cfg, verb);
 }

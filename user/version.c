@@ -40,7 +40,6 @@
 #include "log.h"
 #include "nl.h"
 #include "version.h"
-#include "freplace_probe.skel.h"
 
 /* Set by the Makefile: the library files chimney was linked against. */
 #ifndef CHIMNEY_BUILD_LIBBPF
@@ -215,68 +214,19 @@ static void probe_btf(struct version_info *vi)
 	feature_set(&vi->btf, 1, NULL);
 }
 
-/*
- * Load probe_xdp, then probe_ext as its freplace, then attach the
- * latter: the two steps libxdp's dispatcher takes for every program.
- * Refusal at either step is the answer; a failure before them (the
- * target itself does not load) leaves the question open.
- */
+/* The loader's own probe: the one attach decides by. */
 static void probe_freplace(struct version_info *vi)
 {
-	struct freplace_probe *tgt, *ext = NULL;
-	struct bpf_link *link;
-	int err, tgt_fd;
+	int err = 0, ret;
 
-	tgt = freplace_probe__open();
-	if (!tgt) {
-		err = -errno;
-		goto out_unknown;
-	}
-	bpf_program__set_autoload(tgt->progs.probe_ext, false);
-	err = freplace_probe__load(tgt);
-	if (err)
-		goto out_unknown;
-	tgt_fd = bpf_program__fd(tgt->progs.probe_xdp);
-
-	ext = freplace_probe__open();
-	if (!ext) {
-		err = -errno;
-		goto out_unknown;
-	}
-	bpf_program__set_autoload(ext->progs.probe_xdp, false);
-	err = bpf_program__set_attach_target(ext->progs.probe_ext, tgt_fd,
-					     "probe_target");
-	if (err)
-		goto out_unknown;
-
-	vi->freplace_step = "load";
-	err = freplace_probe__load(ext);
-	if (err)
-		goto out_refused;
-	vi->freplace_step = "attach";
-	link = bpf_program__attach_freplace(ext->progs.probe_ext, tgt_fd,
-					    "probe_target");
-	if (!link) {
-		err = -errno;
-		goto out_refused;
-	}
-	bpf_link__destroy(link);
-	vi->freplace_step = NULL;
-	feature_set(&vi->freplace, 1, NULL);
-	goto out;
-
-out_refused:
-	pr_debug("freplace: the kernel refused the EXT program's %s: %s\n",
-		 vi->freplace_step, strerror(-err));
-	feature_set(&vi->freplace, 0, "%s", strerror(-err));
-	goto out;
-out_unknown:
-	vi->freplace_step = NULL;
-	feature_set(&vi->freplace, -1, "the probe's XDP program does not load: %s",
-		    strerror(-err));
-out:
-	freplace_probe__destroy(ext);
-	freplace_probe__destroy(tgt);
+	ret = instance_probe_freplace(&vi->freplace_step, &err);
+	if (ret > 0)
+		feature_set(&vi->freplace, 1, NULL);
+	else if (!ret)
+		feature_set(&vi->freplace, 0, "%s", strerror(-err));
+	else
+		feature_set(&vi->freplace, -1, "the probe's XDP program does not load: %s",
+			    strerror(-err));
 }
 
 /*

@@ -35,6 +35,23 @@
 
 #include "verifier.h"
 
+/*
+ * Test builds only (make BPF_EXTRA=-DCHIMNEY_BUILD_SALT=N): one store of
+ * N to the stack at each program's entry, so that such a build's
+ * programs differ from the default build's, and from another N's, in
+ * their tags (bpf_prog_info.tag, a hash of the instructions) and in
+ * nothing they do. The upgrade test replaces programs with them.
+ */
+#ifdef CHIMNEY_BUILD_SALT
+#define CHIMNEY_SALT()							\
+	do {								\
+		volatile __u32 __salt = CHIMNEY_BUILD_SALT;		\
+		(void)__salt;						\
+	} while (0)
+#else
+#define CHIMNEY_SALT()	do { } while (0)
+#endif
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD	0x88A8
 #endif

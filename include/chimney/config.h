@@ -85,6 +85,15 @@ enum chimney_xdp_mode {
 	CHIMNEY_XDP_SKB = 2,
 };
 
+/* meta.clsact_created */
+enum chimney_clsact {
+	CHIMNEY_CLSACT_FOUND = 0,	/* there before chimney: never removed */
+	CHIMNEY_CLSACT_CREATED = 1,	/* chimney created it: detach removes it */
+	/* absent when last looked at, chimney's create under way: an
+	 * interrupted attach left it (if it is there) */
+	CHIMNEY_CLSACT_PENDING = 2,
+};
+
 struct chimney_meta {
 	__u32 ifindex;
 	__u32 xdp_mode;		/* enum chimney_xdp_mode */
@@ -93,8 +102,18 @@ struct chimney_meta {
 	__u32 tc_prog_id;
 	__u32 tc_handle;
 	__u32 tc_priority;
-	__u32 clsact_created;	/* 1 when attach created the clsact qdisc */
+	__u32 clsact_created;	/* enum chimney_clsact */
 	__u64 attached_at;	/* CLOCK_REALTIME seconds */
+	/* Fields added since are appended here, so that the ones above
+	 * keep their offsets. */
+	/* The layout version of the pinned maps (user/layout.c): a build
+	 * whose maps differ cannot take them over. */
+	__u32 layout;
+	__u32 cpumap_prog_id;	/* the program the cpumap entries run */
+	/* The hash of the BPF objects the running programs were loaded
+	 * from (instance_build_hash()); 0 while an upgrade is under way.
+	 * Another build's may be an upgrade. */
+	__u64 build;
 };
 
 #endif /* CHIMNEY_CONFIG_H */

@@ -447,8 +447,8 @@ fi
 
 # --- Stale pins ------------------------------------------------------------
 # XDP removed by hand, our TC filter still there: status says stale, and
-# attach starts over cleanly (removing our half-left filter) so that a
-# later detach leaves no trace.
+# attach repairs the instance (XDP attached again, with the pinned maps:
+# config and TC filter kept) so that a later detach leaves no trace.
 t=stale_xdp_removed
 [ "$(status_get "$NS_B" "$IF_B" .state)" = attached ] ||
 	ch -n "$NS_B" attach "$IF_B" --mode skb >/dev/null 2>&1
@@ -462,14 +462,18 @@ else
 	echo "status exit $rc" >>"$E2E_OUT"
 	fail "${t}_status" "status should say stale, and exit 1"
 fi
+cfg=$(status_get "$NS_B" "$IF_B" '.config["vxlan.ports"]')
+tid=$(status_get "$NS_B" "$IF_B" .tc_prog_id)
 if ch -n "$NS_B" attach "$IF_B" --mode skb >"$E2E_OUT" 2>&1 &&
+   grep -q "repaired: XDP attached again" "$E2E_OUT" &&
    [ "$(status_get "$NS_B" "$IF_B" .state)" = attached ] &&
-   [ "$(status_get "$NS_B" "$IF_B" '.config["vxlan.ports"]')" = 4789 ] &&
+   [ "$(status_get "$NS_B" "$IF_B" '.config["vxlan.ports"]')" = "$cfg" ] &&
+   [ "$(status_get "$NS_B" "$IF_B" .tc_prog_id)" = "$tid" ] &&
    [ "$(tc -n "$NS_B" filter show dev "$IF_B" egress | grep -c 'handle 0xc41')" -eq 1 ]; then
 	pass "${t}_reattach"
 else
 	tc -n "$NS_B" filter show dev "$IF_B" egress >>"$E2E_OUT" 2>&1
-	fail "${t}_reattach" "attach over stale pins should start over with default config"
+	fail "${t}_reattach" "attach over half an instance should repair it, config ($cfg) and TC filter ($tid) kept"
 fi
 if ch -n "$NS_B" detach "$IF_B" >"$E2E_OUT" 2>&1 && no_trace "$NS_B" "$IF_B" >>"$E2E_OUT"; then
 	pass "${t}_detach_no_trace"

@@ -228,16 +228,20 @@ expect_error err_set_not_attached "not attached|$IF_B" \
 expect_error err_stats_not_attached "not attached|$IF_B" ch -n "$NS_B" stats "$IF_B"
 
 # --- All or nothing ------------------------------------------------------
-# 1. Someone holds chimney's slot on the clsact egress hook (handle 0xc41,
-#    priority 1): the "attach TC egress" step fails after XDP was
-#    attached. XDP must be gone again, no pins, and the other filter and
-#    the clsact it sits on (not chimney's) must stay.
+# 1. Another tool holds chimney's slot on the clsact egress hook (handle
+#    0xc41, priority 1: the bench's xdp_null as a classifier, not in
+#    direct-action mode, so that its return value is a class id and
+#    every packet goes on; a chimney_tc there whose maps are pinned
+#    nowhere would be chimney's own orphan, which attach removes): the
+#    "attach TC egress" step fails after XDP was attached. XDP must be
+#    gone again, no pins (staged or not), and the other filter and the
+#    clsact it sits on (not chimney's) must stay.
 t=aon_tc_egress_step
 tc -n "$NS_B" qdisc add dev "$IF_B" clsact &&
 	tc -n "$NS_B" filter add dev "$IF_B" egress prio 1 handle 0xc41 \
-		bpf da obj "$ROOT/build/tc_egress.bpf.o" sec tc
-other=$(tc -n "$NS_B" filter show dev "$IF_B" egress | grep -o ' id [0-9]*' | head -1)
-if [ -z "$other" ]; then
+		bpf obj "$ROOT/build/xdp_null.bpf.o" sec xdp
+other=$(tc -n "$NS_B" filter show dev "$IF_B" egress)
+if ! grep -q "name xdp_null" <<<"$other"; then
 	fail "$t" "could not install the blocking tc filter"
 else
 	for mode in native skb; do
@@ -254,8 +258,7 @@ else
 			fi
 			[ -e "$PIN_ROOT/$NS_B" ] && { echo "pins left"; bad=1; }
 			now=$(tc -n "$NS_B" filter show dev "$IF_B" egress)
-			if [ "$(grep -c 'handle 0xc41' <<<"$now")" -ne 1 ] ||
-			   ! grep -q "$other" <<<"$now"; then
+			if [ "$now" != "$other" ]; then
 				echo "the other filter changed: $now"
 				bad=1
 			fi
@@ -271,8 +274,8 @@ fi
 tc -n "$NS_B" qdisc del dev "$IF_B" clsact 2>/dev/null
 
 # 2. The pin directory cannot be made (the namespace's directory name is
-#    taken by a pinned map), the last step but one: XDP, the TC filter and
-#    the clsact qdisc chimney created must all be unwound.
+#    taken by a pinned map). Pins come first, before anything is
+#    attached: no XDP, no TC filter, no clsact may be left.
 t=aon_pin_step
 bpffs_ensure
 [ -d "$PIN_ROOT" ] || { mkdir -p "$PIN_ROOT" && ROOT_MADE=1; }

@@ -6,8 +6,9 @@
  * `chimney attach` uses (user/instance.c), load only: one set of maps
  * shared by both hooks and the cpumap program, the default config
  * committed, so a test sees a packet counted under the right hook and
- * nowhere else. The one difference from attach: libbpf loads the XDP
- * object, where attach has libxdp load it as it attaches.
+ * nowhere else. libbpf loads the XDP object here as attach does (where
+ * the kernel lets libxdp use its dispatcher, attach has libxdp load it
+ * as it attaches instead).
  */
 #ifndef CHIMNEY_UNIT_ENV_H
 #define CHIMNEY_UNIT_ENV_H

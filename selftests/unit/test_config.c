@@ -8,8 +8,9 @@
  * skips the lookup of a rule that exists).
  *
  * The instance is pinned the way attach pins it (the TC object's maps
- * and the cpumap program), in a private bpffs directory, without
- * attaching anything: the writers only need the pins.
+ * and the cpumap program, staged and published), in a private bpffs
+ * directory, without attaching anything: the writers only need the
+ * pins.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,7 +84,8 @@ static bool pinned_create(struct pinned *p)
 	p->ctx.ifname = "race0";
 	snprintf(p->ctx.pin_dir, sizeof(p->ctx.pin_dir), "%s/%s", p->root,
 		 p->ctx.ifname);
-	return ASSERT_OK(instance_pin(&p->inst, p->ctx.pin_dir), "pin");
+	return ASSERT_OK(instance_pin(&p->inst, p->ctx.pin_dir), "pin") &&
+	       ASSERT_OK(instance_publish(&p->inst), "publish");
 }
 
 static int trie4_count(int fd)

@@ -114,7 +114,8 @@ UNIT_TEST(map_list_flow_count_binds_to_pins)
 	flow_count__destroy(q);
 }
 
-/* instance_pin() makes one pin per pinned entry of the list, no other. */
+/* instance_pin() and _publish() make one pin per pinned entry of the
+ * list, no other. */
 UNIT_TEST(map_list_pins_are_the_list)
 {
 	struct instance *inst = env_instance();
@@ -132,7 +133,8 @@ UNIT_TEST(map_list_pins_are_the_list)
 		return;
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/chimney-unit-pins-%d", getpid());
 	unpin_instance(dir);
-	if (!ASSERT_OK(instance_pin(inst, dir), "instance_pin"))
+	if (!ASSERT_OK(instance_pin(inst, dir), "instance_pin") ||
+	    !ASSERT_OK(instance_publish(inst), "instance_publish"))
 		return;
 	dd = opendir(dir);
 	if (!ASSERT_OK_PTR(dd, "pin directory"))
