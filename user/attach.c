@@ -176,6 +176,18 @@ static void print_change(const struct chimney_ctx *ctx,
 	       r ? "repaired: " : "", re);
 }
 
+/* chimney's programs on ctx's hooks that are another instance's. */
+static int others_instance(const struct chimney_ctx *ctx,
+			   const struct instance_state *st)
+{
+	if (st->xdp.owner != HOOK_INSTANCE && st->tc.owner != HOOK_INSTANCE)
+		return 0;
+	pr_err("attach: chimney's programs on %s belong to the instance pinned at %s (a renamed interface?): detach that one first\n",
+	       ctx->ifname, st->xdp.owner == HOOK_INSTANCE ?
+	       st->xdp.owner_dir : st->tc.owner_dir);
+	return -EBUSY;
+}
+
 /*
  * An instance pinned for this very interface: refuse what is not
  * chimney's to touch, else repair or upgrade it when it needs it.
@@ -197,12 +209,9 @@ static int attach_existing(struct chimney_ctx *ctx, int mode,
 	memset(chg, 0, sizeof(*chg));
 	if (!instance_read_config(ctx, &cfg))
 		reattach_cmd(ctx, &cfg, cmd, sizeof(cmd));
-	if (st->xdp.owner == HOOK_INSTANCE || st->tc.owner == HOOK_INSTANCE) {
-		pr_err("attach: chimney's programs on %s belong to the instance pinned at %s (a renamed interface?): detach that one first\n",
-		       ctx->ifname, st->xdp.owner == HOOK_INSTANCE ?
-		       st->xdp.owner_dir : st->tc.owner_dir);
-		return -EBUSY;
-	}
+	err = others_instance(ctx, st);
+	if (err)
+		return err;
 	/* Under the dispatcher another program may run beside chimney's. */
 	if (st->xdp.owner == HOOK_FOREIGN && !st->xdp_multi) {
 		pr_err("attach: %s runs another XDP program (id %u, %s) where chimney's was; chimney's pins at %s are kept: remove that program (ip link set dev %s xdp off) and attach again to repair the instance\n",
@@ -360,12 +369,15 @@ int attach_config(struct chimney_ctx *ctx, int mode,
 			err = -EBUSY;
 			goto out;
 		}
+		err = others_instance(ctx, &st);
+		if (err)
+			goto out;
 		/* Pins of an interface since deleted and made again (or
 		 * unreadable ones): the fresh instance replaces them in its
 		 * commit, never before it succeeded. */
 		if (st.pinned)
-			pr_warn("%s: the pins at %s are of an interface that is gone; a fresh instance replaces them\n",
-				ctx->ifname, ctx->pin_dir);
+			pr_warn("%s: the pins at %s are of ifindex %u, where nothing of them runs; a fresh instance replaces them\n",
+				ctx->ifname, ctx->pin_dir, st.meta.ifindex);
 		err = attach_fresh(ctx, mode, cfg);
 		if (err)
 			goto out;

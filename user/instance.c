@@ -357,8 +357,11 @@ static void guard_child(const struct chimney_ctx *ctx, int fd)
 	} while (n < 0 && errno == EINTR);
 	if (n == 1)
 		_exit(0);
-	/* the parent is gone: instance_recover() says what it undoes */
+	/* the parent is gone: instance_recover() says what it undoes; an
+	 * empty namespace directory goes too, as after a failed attach
+	 * (the lock is still held, by this process now) */
 	instance_recover(ctx);
+	unpin_parents(ctx->pin_dir);
 	_exit(0);
 }
 
