@@ -174,9 +174,6 @@ static const char *hint_text(const struct inst_check *c, char *buf,
 			 cmd, c->ifname);
 	else if (c->netns_err)
 		return NULL;
-	else if (inst_missing(c) && c->xdp_ok)
-		snprintf(buf, len, "`%sdetach %s`, then `%sattach %s`, attaches both programs again; `%sdetach %s` alone removes the rest",
-			 cmd, now, cmd, now, cmd, now);
 	else if (inst_missing(c) && c->xdp_other_id)
 		/* alone on the interface, it is in the way of any attach */
 		snprintf(buf, len, "%s (id %u) took the XDP program's place: once it is removed, `%sattach %s` attaches %s again; `%sdetach %s` removes the rest",

@@ -181,6 +181,8 @@ iface_reset() {
 	timeout 20 "$CHIMNEY" -n "$1" detach "$2" >/dev/null 2>&1
 	ip -n "$1" link set dev "$2" xdpgeneric off 2>/dev/null
 	tc -n "$1" qdisc del dev "$2" clsact 2>/dev/null
+	# best effort: what is already gone is no failure of the caller's
+	return 0
 }
 
 # xdp_prog NS IFACE: "ID NAME" of the XDP program `ip -j link` shows on

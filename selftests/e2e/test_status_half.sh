@@ -66,10 +66,9 @@ attached "${t}_before"
 tc -n "$NS" qdisc del dev "$IF" clsact
 half "$t" '.xdp_attached and (.tc_attached | not) and (.clsact | not) and .missing == ["tc"]' \
 	"stale (TC egress filter gone with the clsact qdisc: egress is not counted; XDP still attached)" \
-	"\`chimney -n $NS detach $IF\`, then \`chimney -n $NS attach $IF\`, attaches both programs again; \`chimney -n $NS detach $IF\` alone removes the rest"
-# The hint is true: detach, then attach, puts it back.
-ch -n "$NS" detach "$IF" >"$E2E_OUT" 2>&1 &&
-	ch -n "$NS" attach "$IF" --mode skb >>"$E2E_OUT" 2>&1
+	"\`chimney -n $NS attach $IF\` attaches the TC egress filter again; \`chimney -n $NS detach $IF\` removes the rest"
+# The hint is true: attach repairs it, keeping the maps.
+ch -n "$NS" attach "$IF" --mode skb >"$E2E_OUT" 2>&1
 attached "${t}_hint"
 
 # --- another XDP program in chimney's place ---------------------------------
