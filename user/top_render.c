@@ -82,6 +82,18 @@ static void put(struct top_line *l, int cols, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An instance's name in a column of width w: one too long keeps its
+ * end, the interface, behind a ~. */
+static void put_name(struct top_line *l, int cols, const char *name, int w)
+{
+	size_t len = strlen(name);
+
+	if ((int)len > w)
+		put(l, cols, "~%s", name + len - (w - 1));
+	else
+		put(l, cols, "%-*s", w, name);
+}
+
 static void rate_or_dash(const struct top_view *v, double r, bool have,
 			 char *buf, size_t len)
 {
@@ -237,16 +249,11 @@ static int sec_inst(const struct top_view *v, struct top_frame *f, int cols)
 			put(l, cols, " %*s", inst_cols[k].width, inst_cols[k].title);
 	for (i = 0; i < v->ninst; i++) {
 		const struct top_inst *in = &v->inst[i];
-		size_t len = strlen(in->name);
 
 		l = add(f, TOP_PLAIN);
 		if (!l)
 			break;
-		/* a name too long keeps its end, the interface */
-		if ((int)len > name)
-			put(l, cols, "~%s", in->name + len - (name - 1));
-		else
-			put(l, cols, "%-*s", name, in->name);
+		put_name(l, cols, in->name, name);
 		if (in->gone) {
 			put(l, cols, " (detached or attached again: no rates)");
 			continue;
@@ -307,17 +314,13 @@ static int sec_flows(const struct top_view *v, struct top_frame *f, int cols)
 		put(l, cols, " %*s", FLOW_REASON - 1, "exp/s");
 	for (i = 0; i < v->ninst; i++) {
 		const struct top_inst *in = &v->inst[i];
-		size_t len = strlen(in->name);
 
 		if (!in->flow_on || in->gone)
 			continue;
 		l = add(f, TOP_PLAIN);
 		if (!l)
 			break;
-		if ((int)len > name)
-			put(l, cols, "~%s", in->name + len - (name - 1));
-		else
-			put(l, cols, "%-*s", name, in->name);
+		put_name(l, cols, in->name, name);
 		fmt_count(in->entries, e, sizeof(e));
 		fmt_count(in->size, s, sizeof(s));
 		snprintf(es, sizeof(es), "%s/%s", e, s);

@@ -101,15 +101,23 @@ expect_known() {
 	[ -n "$bar" ] && [ -z "${bar// /}" ] || echo "CPU 0 bar not empty: [$bar]"
 }
 
+# one_line_error TEST PATTERN CMD...: PASS when CMD exits 1 with one
+# line of output, matching PATTERN
+one_line_error() {
+	local t=$1 pat=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" >"$E2E_OUT"
+	if [ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "$pat" <<<"$out"; then
+		pass "$t"
+	else
+		fail "$t" "want exit 1 and one line matching '$pat'; got exit $rc"
+	fi
+}
+
 # --- errors ------------------------------------------------------------
-out=$(ch -n "$NS_A" top --once 2>&1)
-rc=$?
-echo "$out" >"$E2E_OUT"
-if [ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "not attached" <<<"$out"; then
-	pass top_once_no_instance
-else
-	fail top_once_no_instance "want exit 1 and one line; got exit $rc"
-fi
+one_line_error top_once_no_instance "not attached" ch -n "$NS_A" top --once
 
 if ! ch -n "$NS_B" attach "$IF_B" cpus=1 flow=on flow.size=1024 >"$E2E_OUT" 2>&1; then
 	for t in $TESTS; do
@@ -117,14 +125,7 @@ if ! ch -n "$NS_B" attach "$IF_B" cpus=1 flow=on flow.size=1024 >"$E2E_OUT" 2>&1
 	done
 	exit 1
 fi
-out=$(ch -n "$NS_B" top --once "$IF_B" nosuch0 2>&1)
-rc=$?
-echo "$out" >"$E2E_OUT"
-if [ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "nosuch0" <<<"$out"; then
-	pass top_once_missing_iface
-else
-	fail top_once_missing_iface "want exit 1 and one line naming nosuch0; got exit $rc"
-fi
+one_line_error top_once_missing_iface "nosuch0" ch -n "$NS_B" top --once "$IF_B" nosuch0
 
 # --- --once over known traffic -------------------------------------------
 ch -n "$NS_B" top --once -d "$DELAY" "$IF_B" >"$E2E_OUT.frame" 2>&1 &
@@ -237,20 +238,29 @@ else
 	fail top_tmux_too_small "want the one line 'terminal too small' at 40x4"
 fi
 
-pid=$(tm list-panes -t top -F '#{pane_pid}' 2>/dev/null)
+# q ends chimney top: its process goes, and with it the pane and the
+# session
+top_pid=$(pgrep -f "^timeout 300 $CHIMNEY -n $NS_B top " | head -1)
+top_pid=$(pgrep -P "$top_pid" 2>/dev/null | head -1)
+screen >"$E2E_OUT"
 tm send-keys -t top q
 gone=0
 for i in $(seq 30); do
 	sleep 0.1
-	if ! tm has-session -t top 2>/dev/null; then
+	if ! tm has-session -t top 2>/dev/null &&
+	   { [ -z "$top_pid" ] || ! kill -0 "$top_pid" 2>/dev/null; }; then
 		gone=1
 		break
 	fi
 done
-if [ "$gone" = 1 ] && ! kill -0 "$pid" 2>/dev/null; then
+if [ "$gone" = 1 ] && [ -n "$top_pid" ]; then
 	pass top_tmux_q_quits
 else
-	screen >"$E2E_OUT"
+	{
+		echo "chimney top pid: ${top_pid:-not found}"
+		ps -o pid,stat,args -p "${top_pid:-1}"
+		tm has-session -t top && echo "the session is still there"
+	} >>"$E2E_OUT" 2>&1
 	fail top_tmux_q_quits "still running 3 s after q"
 fi
 rm -f "$E2E_OUT.frame"
