@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "chimney.h"
 #include "flowtab.h"
@@ -616,6 +617,69 @@ static int screen_loop(struct top *t, double delay)
 	return 0;
 }
 
+/* ---- --once --json ------------------------------------------------------- */
+
+static struct json_object *jrate(const struct top_view *v, double r, bool have)
+{
+	return v->have_rates && have ? json_object_new_double(r) : NULL;
+}
+
+/* What the frame shows, as numbers: rates per second, shares 0..1. */
+static void view_json(const struct top_view *v)
+{
+	struct json_object *o = json_object_new_object(), *a, *e, *r;
+	double sum = 0;
+	int c, i, k;
+
+	json_object_object_add(o, "interval", json_object_new_double(v->interval));
+	a = json_object_new_array();
+	for (c = 0; c < v->ncpus; c++)
+		sum += v->cpu[c].landed;
+	for (c = 0; c < v->ncpus; c++) {
+		const struct top_cpu *cp = &v->cpu[c];
+
+		e = json_object_new_object();
+		json_object_object_add(e, "cpu", json_object_new_int(c));
+		json_object_object_add(e, "share", jrate(v, sum > 0 ? cp->landed / sum : 0, true));
+		json_object_object_add(e, "rx_packets", jrate(v, cp->rx, true));
+		json_object_object_add(e, "steer_received", jrate(v, cp->steered, true));
+		json_object_object_add(e, "queue_lost", jrate(v, cp->lost, cp->have_lost));
+		json_object_object_add(e, "softirq_pct", jrate(v, cp->softirq_pct,
+							       cp->have_softirq));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "cpus", a);
+	a = json_object_new_array();
+	for (i = 0; i < v->ninst; i++) {
+		const struct top_inst *in = &v->inst[i];
+
+		e = json_object_new_object();
+		json_object_object_add(e, "name", json_object_new_string(in->name));
+		json_object_object_add(e, "gone", json_object_new_boolean(in->gone));
+		/* every counter that moved, per second, by its own name */
+		r = json_object_new_object();
+		for (k = 0; k < CHIMNEY_NR_COUNTERS; k++)
+			if (in->rate[k] > 0)
+				json_object_object_add(r, counter_descs[k].name,
+						       json_object_new_double(in->rate[k]));
+		json_object_object_add(e, "rates", r);
+		json_object_object_add(e, "queue_lost", jrate(v, in->qloss, !in->gone));
+		if (in->flow_on) {
+			r = json_object_new_object();
+			json_object_object_add(r, "entries", json_object_new_int64(in->entries));
+			json_object_object_add(r, "size", json_object_new_int64(in->size));
+			json_object_object_add(r, "evicted", jrate(v, in->evicted, in->have_stats));
+			for (k = 0; k < FLOW_ST_MAX; k++)
+				json_object_object_add(r, flow_state_names[k],
+						       jrate(v, in->expired[k], in->have_stats));
+			json_object_object_add(e, "flows", r);
+		}
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "instances", a);
+	cli_json_print(o, false);
+}
+
 /* ---- the verb ----------------------------------------------------------- */
 
 struct top_opts {
@@ -647,8 +711,9 @@ const struct cli_spec top_cli = {
 	"rates of bad checksums, drops, MSS clamps and path-MTU signals per\n"
 	"instance; the flow table; bad checksums by reason. q quits.\n",
 	.opts = top_opts,
-	.common = CLI_NETNS | CLI_VERBOSE,
+	.common = CLI_COMMON,
 	.netns_help = "only instances in this namespace; IFACEs are looked up there",
+	.json_help = "with --once: the frame's numbers as one JSON object (rates per second)",
 	.footer =
 	"Exit status: 1 when an IFACE has no instance, or there is none at all.\n",
 };
@@ -719,6 +784,10 @@ int cmd_top(int argc, char **argv)
 	for (i = 0; i < a.n; i++)
 		if (check_name("interface", a.v[i]))
 			return 1;
+	if (opt_json && !o.once) {
+		pr_err("top: --json needs --once (a screen is no JSON)\n");
+		return 1;
+	}
 	if (require_root("top") || bpffs_ensure())
 		return 1;
 	t.netns = opt_netns;
@@ -758,9 +827,13 @@ int cmd_top(int argc, char **argv)
 		sample(&t);
 		if (build_view(&t))
 			goto out;
-		top_render(&t.v, TOP_MAX_ROWS, 80, &t.frame);
-		for (i = 0; i < t.frame.n; i++)
-			printf("%s\n", t.frame.line[i].text);
+		if (opt_json) {
+			view_json(&t.v);
+		} else {
+			top_render(&t.v, TOP_MAX_ROWS, 80, &t.frame);
+			for (i = 0; i < t.frame.n; i++)
+				printf("%s\n", t.frame.line[i].text);
+		}
 		ret = 0;
 		goto out;
 	}

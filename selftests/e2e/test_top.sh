@@ -7,7 +7,8 @@
 # CPU 1, and build/csum_inject sending an exact number of UDP frames
 # (some with a wrong checksum) from veth0 between two refreshes; the
 # screen must then show CPU 1 taking 100% with steered/s = count /
-# interval, CPU 0 none, and the bad checksums by reason. Then a resize
+# interval, CPU 0 none, and the bad checksums by reason (--once --json
+# the same numbers). Then a resize
 # redraws whole lines only, a terminal below the minimum says it is too
 # small, and q quits. Errors: no instance, an IFACE without one.
 #
@@ -32,7 +33,7 @@ top_cleanup() {
 trap top_cleanup EXIT
 
 TESTS="top_once_no_instance top_once_missing_iface top_once_known_traffic
-	top_tmux_cpu1_bar top_tmux_resize top_tmux_too_small top_tmux_q_quits"
+	top_once_json top_tmux_cpu1_bar top_tmux_resize top_tmux_too_small top_tmux_q_quits"
 if ! command -v tmux >/dev/null || [ ! -x "$INJ" ]; then
 	for t in $TESTS; do skip "$t" "needs tmux and $INJ (make deps, make)"; done
 	exit 0
@@ -140,6 +141,28 @@ if [ -z "$(expect_known "$frame")" ] && [ -z "$long" ]; then
 	pass top_once_known_traffic
 else
 	fail top_once_known_traffic "$((GOOD + BAD)) frames steered to CPU 1 in one interval"
+fi
+
+# The same numbers as JSON, and --json without --once refused.
+ch -n "$NS_B" top --once --json -d "$DELAY" "$IF_B" >"$E2E_OUT.frame" 2>&1 &
+pid=$!
+sleep 0.7
+inject >>"$E2E_OUT" 2>&1
+wait $pid
+cp "$E2E_OUT.frame" "$E2E_OUT"
+if jq -e --argjson n $((GOOD + BAD)) --argjson b "$BAD" '
+	def near(x; w): (x - w | fabs) <= w * 0.03 + 3;
+	(.interval) as $t |
+	.cpus[1].share > 0.99 and .cpus[0].share < 0.01 and
+	near(.cpus[1].steer_received; $n / $t) and .cpus[0].steer_received == 0 and
+	.cpus[1].queue_lost == 0 and
+	near(.instances[0].rates.rx_packets; $n / $t) and
+	near(.instances[0].rates.csum_bad_udp; $b / $t) and
+	.instances[0].flows.size == 1024' "$E2E_OUT.frame" >>"$E2E_OUT" 2>&1 &&
+   ! ch -n "$NS_B" top --json "$IF_B" >>"$E2E_OUT" 2>&1; then
+	pass top_once_json
+else
+	fail top_once_json "--once --json: the numbers of the frame; --json alone refused"
 fi
 
 # --- under tmux -----------------------------------------------------------
