@@ -444,13 +444,15 @@ static void view_inst(struct top_view *v, const struct top_src *s,
 		__u64 rx = delta(a[rx_pk], b[rx_pk]);
 		__u64 rdr = delta(a[GC_steer_redirect], b[GC_steer_redirect]);
 		__u64 got = delta(a[GC_steer_received], b[GC_steer_received]);
+		__u64 drop = delta(a[GC_csum_drop], b[GC_csum_drop]);
 
 		for (k = 0; k < CHIMNEY_NR_COUNTERS; k++)
 			in->rate[k] += delta(a[k], b[k]) / dt;
 		v->cpu[c].rx += rx / dt;
 		v->cpu[c].steered += got / dt;
-		/* received and not sent away, plus sent here */
-		v->cpu[c].landed += (delta(rx, rdr) + got) / dt;
+		/* received and neither sent away nor dropped (csum=drop),
+		 * plus sent here */
+		v->cpu[c].landed += (delta(rx, rdr + drop) + got) / dt;
 		/* steer_to is read before the counters: a packet on its
 		 * way shows as received and not yet as sent, never as lost */
 		if (r->have_to && p->have_to)

@@ -33,9 +33,9 @@ struct top_cpu {
 	double rx;		/* rx_packets on it, /s */
 	double steered;		/* steer_received on it, /s */
 	/*
-	 * Packets taken into the stack here: received and not redirected
-	 * away, plus steered here. Its share of the sum over CPUs is the
-	 * bar.
+	 * Packets taken into the stack here: received and neither
+	 * redirected away nor dropped, plus steered here. Its share of the
+	 * sum over CPUs is the bar.
 	 */
 	double landed;
 	double lost;		/* steer_to[cpu] - steer_received, /s */
