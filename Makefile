@@ -23,7 +23,7 @@ BPF_ARCH	:= $(or $(patsubst x86_64,x86,$(patsubst i%86,x86,$(patsubst \
 		   aarch64,arm64,$(patsubst arm%,arm,$(patsubst riscv%,riscv,$(patsubst \
 		   ppc%,powerpc,$(patsubst s390x,s390,$(patsubst \
 		   loongarch%,loongarch,$(patsubst mips%,mips,$(CPU)))))))))),$(CPU))
-PKGS		:= libbpf libxdp json-c libpcap libmicrohttpd inih
+PKGS		:= libbpf libxdp json-c libpcap libmicrohttpd inih ncurses
 
 # `git describe`-like, a valid Debian version (scripts/version.sh); a
 # build outside a git checkout passes it: make CHIMNEY_VERSION=...
@@ -95,7 +95,8 @@ DEB_PKGS	:= make gcc pkg-config clang llvm libbpf-dev libxdp-dev \
 		   libelf-dev zlib1g-dev libjson-c-dev libpcap-dev \
 		   libinih-dev libmicrohttpd-dev bpftool xdp-tools iproute2 \
 		   ethtool iperf3 tcpdump nftables iptables curl procps iputils-ping jq \
-		   kmod prometheus groff-base man-db bash-completion
+		   kmod prometheus groff-base man-db bash-completion \
+		   libncurses-dev tmux
 
 .PHONY: all clean deps test unit e2e bench demo FORCE install uninstall deb \
 	check-fresh

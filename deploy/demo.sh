@@ -59,30 +59,22 @@ scene_basic() {
 	cleanup
 }
 
-# softnet_processed: packets each CPU took into the stack, from
-# /proc/net/softnet_stat (machine-wide; hex, one line per CPU).
-softnet_processed() {
-	local v
-	while read -r v _; do printf '%d ' "$((16#$v))"; done </proc/net/softnet_stat
-}
-
-# split LABEL "BEFORE" "AFTER": per-CPU deltas and shares.
-split() {
-	local -a a=($2) b=($3)
-	local i sum=0
-	for i in "${!b[@]}"; do sum=$(( sum + b[i] - a[i] )); done
-	printf '  %-34s' "$1"
-	for i in "${!b[@]}"; do
-		printf '  CPU %d: %8d (%3d%%)' "$i" $(( b[i] - a[i] )) \
-			$(( sum ? 100 * (b[i] - a[i]) / sum : 0 ))
-	done
-	printf '\n'
-}
-
-# per_cpu NS IFACE COUNTER: one counter per CPU, space-separated.
-per_cpu() {
-	"$CHIMNEY" -n "$1" stats "$2" --per-cpu --json |
-		jq -r --arg k "$3" '.[$k] | map(tostring) | join(" ")'
+# top_during NS LEAD SECS CMD...: run CMD (traffic) in the background
+# and, LEAD seconds into it, show chimney top's frame of NS's eth0 over
+# the next SECS; then CMD's output. Returns CMD's status.
+top_during() {
+	local ns=$1 lead=$2 secs=$3 out pid rc
+	shift 3
+	out=$(mktemp)
+	"$@" >"$out" 2>&1 &
+	pid=$!
+	sleep "$lead"
+	run "$CHIMNEY" -n "$ns" top --once -d "$secs" eth0
+	wait $pid
+	rc=$?
+	cat "$out"
+	rm -f "$out"
+	return $rc
 }
 
 # 32 TCP flows from a client that sends everything from CPU 0: the
@@ -90,19 +82,12 @@ per_cpu() {
 # returning ACKs (which clock most TCP sends out) there too. On veth,
 # receive processing runs on the sending CPU, so without steering CPU 0
 # does all of the server's receive work: a NIC without RSS, whose one
-# queue interrupts one CPU.
+# queue interrupts one CPU. chimney top shows where it went, during the
+# run.
 scene_steer_flows() {
-	local s0 s1 r0 r1
-	s0=$(softnet_processed)
-	r0=$(per_cpu "$SV" eth0 steer_received)
-	printf '$ ip netns exec %s taskset -c 0 iperf3 -c 10.77.0.2 -P 32 -t 3\n' "$CL"
-	ip netns exec "$CL" taskset -c 0 iperf3 -c 10.77.0.2 -P 32 -t 3 -f g |
-		grep -E 'SUM.*receiver'
-	s1=$(softnet_processed)
-	r1=$(per_cpu "$SV" eth0 steer_received)
-	echo "Where the received packets were processed:"
-	split "into the stack, both ends (softnet)" "$s0" "$s1"
-	split "steered there by chimney" "$r0" "$r1"
+	printf '$ ip netns exec %s taskset -c 0 iperf3 -c 10.77.0.2 -P 32 -t 4 &\n' "$CL"
+	top_during "$SV" 1 2 sh -c "ip netns exec $CL taskset -c 0 iperf3 -c 10.77.0.2 -P 32 -t 4 -f g |
+		grep -E 'SUM.*receiver'"
 }
 
 scene_steer() {
@@ -128,7 +113,6 @@ scene_steer() {
 	scene_steer_flows
 	echo "(CPU 0 also runs the sender here, so the flows it takes get a"
 	echo " smaller share of it: TCP adapts each flow to its CPU's speed.)"
-	run "$CHIMNEY" -n "$SV" stats eth0 --per-cpu
 	run "$CHIMNEY" -n "$SV" detach eth0
 	cleanup
 }
@@ -170,7 +154,9 @@ scene_flows() {
 	echo "A flood of 5,000 new connections into the 1,024-entry table:"
 	run ip -n "$CL" link set eth0 up
 	sleep 1
-	run ip netns exec "$CL" timeout 100 "$fg" churn 10.77.0.2 7000 5000 || rc=1
+	printf '$ ip netns exec %s %s churn 10.77.0.2 7000 5000 &\n' "$CL" "$fg"
+	echo "chimney top during the flood: inserts, evictions, the table full:"
+	top_during "$SV" 0 1 ip netns exec "$CL" timeout 100 "$fg" churn 10.77.0.2 7000 5000 || rc=1
 	sleep 1
 	echo "Every one connected: the LRU evicted the least recently used flows."
 	printf '$ curl -s http://127.0.0.1:9477/metrics | grep ...\n'
@@ -253,7 +239,9 @@ scene_csum() {
 	ip netns exec "$CL" ethtool -K eth0 tx on >/dev/null
 	ip netns exec "$SV" iperf3 -s -1 -D -B 10.77.0.2 >/dev/null
 	sleep 0.3
-	ip netns exec "$CL" iperf3 -c 10.77.0.2 -n 5M >/dev/null
+	echo "chimney top while it sends: every segment counted bad, by reason tcp:"
+	top_during "$SV" 1 1 sh -c "ip netns exec $CL iperf3 -c 10.77.0.2 -t 3 -b 20M -f m |
+		grep -E 'receiver'"
 	run "$CHIMNEY" -n "$SV" stats eth0 | grep -E '^csum_bad_tcp '
 	echo "(tests and this lab turn tx offload off on senders: ethtool -K eth0 tx off)"
 	run "$CHIMNEY" -n "$SV" detach eth0

@@ -60,6 +60,9 @@ printf 'Source: chimney\n\nPackage: chimney\nArchitecture: any\n' >"$stage/debia
 depends=$(cd "$stage" && dpkg-shlibdeps -O -e root/usr/sbin/chimney 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "mkdeb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# What no library link says: the unit's ExecReload runs /bin/kill, which
+# procps ships and a minimal Debian lacks (systemd-analyze verify fails).
+depends="$depends, procps"
 
 echo /etc/chimney/chimney.conf >"$root/DEBIAN/conffiles"
 cat >"$root/DEBIAN/control" <<EOC

@@ -268,14 +268,15 @@ int cmd_mss(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 /* version.c: `chimney --version`, called from main's option parsing. */
 int cmd_version(int argc, char **argv);
 /* Their options and arguments (cli.h), next to each. */
 extern const struct cli_spec attach_cli, detach_cli, set_cli, status_cli,
-	stats_cli, hash_cli, mss_cli, flows_cli, run_cli, trace_cli, demo_cli,
-	gc_cli, version_cli;
+	stats_cli, hash_cli, mss_cli, flows_cli, run_cli, trace_cli, top_cli,
+	demo_cli, gc_cli, version_cli;
 
 /* verbs.c: the one table of verbs, in `chimney --help` order. */
 struct verb {

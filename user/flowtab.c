@@ -191,11 +191,22 @@ static __u64 flow_created(int counters_fd)
 	return sums[GC_flow_created];
 }
 
+__u64 flow_evictions_from(__u64 created, __u64 entries,
+			  const struct chimney_flow_stats *st)
+{
+	__u64 gone = flow_stats_expired_total(st) + entries;
+	__u64 ev = created > gone ? created - gone : 0;
+
+	/* A counter never goes back: a reading that came out low keeps
+	 * the last value. */
+	return ev > st->flow_evictions ? ev : st->flow_evictions;
+}
+
 __u64 flow_evictions(int counters_fd, struct flow_query *q,
 		     const struct chimney_flow_stats *st, __u64 walked,
 		     __u64 *entries)
 {
-	__u64 created, gone, ev;
+	__u64 created;
 	long cnt;
 
 	/* created first, then entries: flows created in between make the
@@ -203,11 +214,7 @@ __u64 flow_evictions(int counters_fd, struct flow_query *q,
 	created = flow_created(counters_fd);
 	cnt = q ? flow_query_count(q) : -1;
 	*entries = cnt >= 0 ? (__u64)cnt : walked;
-	gone = flow_stats_expired_total(st) + *entries;
-	ev = created > gone ? created - gone : 0;
-	/* A counter never goes back: a reading that came out low keeps
-	 * the last value. */
-	return ev > st->flow_evictions ? ev : st->flow_evictions;
+	return flow_evictions_from(created, *entries, st);
 }
 
 /* One sweep in progress. */

@@ -65,6 +65,13 @@ __u64 *flow_stats_expired(struct chimney_flow_stats *st, int state);
 __u64 flow_evictions(int counters_fd, struct flow_query *q,
 		     const struct chimney_flow_stats *st, __u64 walked,
 		     __u64 *entries);
+/*
+ * The same from numbers read already: flow_created (read first) and the
+ * occupancy read after it. For a reader that has the counter block in
+ * hand (`chimney top`), so the map is read once per refresh.
+ */
+__u64 flow_evictions_from(__u64 created, __u64 entries,
+			  const struct chimney_flow_stats *st);
 
 /* One sweep of one instance's table. */
 struct sweep_result {

@@ -245,6 +245,18 @@ void metrics_render(FILE *f, const struct snapshot *s, size_t n,
 		fprintf(f, "} %.6f\n", (double)s[k].entries / s[k].size);
 	}
 
+	/* Steering as configured: with it, a dashboard or an alert tells
+	 * cpus=1 (one CPU by choice) from a skewed spread. */
+	put_help(f, "chimney_steer_cpus",
+		 "CPUs received flows are steered to (cpus=); 0: steering off",
+		 "gauge");
+	for (k = 0; k < n; k++) {
+		if (!s[k].have_config)
+			continue;
+		put_inst(f, "chimney_steer_cpus", &s[k]);
+		fprintf(f, "} %u\n", s[k].steer_cpus);
+	}
+
 	put_help(f, "chimney_run_instances",
 		 "Attached interfaces this chimney run serves", "gauge");
 	fprintf(f, "chimney_run_instances %zu\n", n);

@@ -37,6 +37,9 @@ struct snapshot {
 	bool have_entries;
 	__u64 entries;
 	__u32 size;			/* flow table capacity, 0 if unknown */
+	/* the config: how many CPUs cpus= lists (0: steering off) */
+	bool have_config;
+	__u32 steer_cpus;
 };
 
 /* Free an array of n snapshots and what they point to. */

@@ -324,6 +324,8 @@ static void check_full(struct run_inst *ri, const struct sweep_result *r)
 /* What a scrape shows of one instance; the caller holds rs->lock. */
 static void snap_inst(const struct run_inst *ri, struct snapshot *s)
 {
+	struct chimney_config cfg;
+	__u32 zero = 0;
 	long cnt;
 
 	snprintf(s->netns, sizeof(s->netns), "%s", run_inst_ns(ri));
@@ -340,6 +342,8 @@ static void snap_inst(const struct run_inst *ri, struct snapshot *s)
 		s->have_entries = true;
 	}
 	s->size = ri->size;
+	s->have_config = !bpf_map_lookup_elem(ri->m.config, &zero, &cfg);
+	s->steer_cpus = s->have_config ? cfg.steer_nr : 0;
 }
 
 int run_snapshot(void *arg, struct snapshot **out, size_t *n,

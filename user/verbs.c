@@ -18,6 +18,7 @@ const struct verb verbs[] = {
 	{ "mss", cmd_mss, &mss_cli, "per-destination MSS clamp rules (add, del, list)" },
 	{ "flows", cmd_flows, &flows_cli, "the flow table: state, age, idle, packets, bytes, CPU" },
 	{ "run", cmd_run, &run_cli, "daemon: sweep stale flows, serve Prometheus /metrics" },
+	{ "top", cmd_top, &top_cli, "live view: per-CPU packets and softirq, rates, the flow table" },
 	{ "trace", cmd_trace, &trace_cli, "sampled packets (bad checksums) as text, JSON or pcap" },
 	{ "demo", cmd_demo, &demo_cli, "namespace lab: each field failure and its fix" },
 };

@@ -41,6 +41,21 @@ struct {
  */
 #include "steer_maps.h"
 
+/*
+ * Packets redirected to each target CPU's cpumap queue, counted on the
+ * receiving CPU under the target's id: steer_redirect says how many left
+ * a CPU, this says where they went, so that the sum over receiving CPUs
+ * minus the target's steer_received is what its queue lost (`chimney
+ * top`). Not in the counter block, whose entries are one per counter;
+ * not in steer_maps.h, which the bench's reference program shares.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CHIMNEY_MAX_CPUS);
+	__type(key, __u32);
+	__type(value, __u64);
+} steer_to SEC(".maps");
+
 /* MSS clamping (bpf/lib/mss.h): per-prefix rules, one LPM trie per family. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -54,8 +54,9 @@ static __always_inline __u32 *rss_pick(const struct pkt *pkt,
 
 /*
  * Redirect a steered packet to the cpumap queue of `cpu`: XDP_REDIRECT,
- * counted steer_redirect; or, when that CPU has no cpumap entry,
- * XDP_PASS, counted `miss`: the packet stays on the receiving CPU.
+ * counted steer_redirect and, under `cpu`, in steer_to; or, when that
+ * CPU has no cpumap entry, XDP_PASS, counted `miss`: the packet stays
+ * on the receiving CPU.
  *
  * A VXLAN packet counts steer_inner once its inner flow decided where
  * it goes: when it is redirected, and on a steer_no_cpu miss (the
@@ -74,7 +75,13 @@ static __always_inline int steer_to_cpu(const struct pkt *pkt, __u32 cpu,
 	    (ret == XDP_REDIRECT || miss == GC_steer_no_cpu))
 		count_global(c, GC_steer_inner);
 	if (ret == XDP_REDIRECT) {
+		__u64 *to = bpf_map_lookup_elem(&steer_to, &cpu);
+
 		count_global(c, GC_steer_redirect);
+		/* Per-CPU, like the counters: no atomics. An ARRAY lookup
+		 * the verifier inlines, not a helper call. */
+		if (to)
+			(*to)++;
 		return XDP_REDIRECT;
 	}
 	count_global(c, miss);

@@ -32,6 +32,8 @@
 	  "ARRAY[512] indirection table (entry -> CPU)")		\
 	X(cpus,		CHIMNEY_PINNED_MAP,					\
 	  "CPUMAP the steering targets")				\
+	X(steer_to,	CHIMNEY_PINNED_MAP,					\
+	  "PERCPU_ARRAY[256] packets redirected to each target CPU")	\
 	X(cpumap_prog,	CHIMNEY_PINNED_PROG,					\
 	  "the program each cpumap entry runs (counts steer_received)")	\
 	X(events,	CHIMNEY_PINNED_MAP,					\

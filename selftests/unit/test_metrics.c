@@ -20,10 +20,10 @@
 /*
  * Families besides the counter list: flow_sweeps, flow_evictions,
  * flow_expired, flow_sweep_seconds, flow_sweep_duration, flow_entries,
- * flow_table_size, flow_occupancy_ratio, run_instances,
+ * flow_table_size, flow_occupancy_ratio, steer_cpus, run_instances,
  * run_sweep_interval.
  */
-#define DAEMON_FAMILIES	10
+#define DAEMON_FAMILIES	11
 
 struct expo {
 	char *buf;
@@ -161,6 +161,8 @@ static const char *const daemon_lines[] = {
 	"chimney_flow_entries{netns=\"default\",ifname=\"eth0\"} 3",
 	"chimney_flow_table_size{netns=\"default\",ifname=\"eth0\"} 4096",
 	"chimney_flow_occupancy_ratio{netns=\"default\",ifname=\"eth0\"} 0.000732",
+	"# TYPE chimney_steer_cpus gauge",
+	"chimney_steer_cpus{netns=\"default\",ifname=\"eth0\"} 2",
 	"# TYPE chimney_run_instances gauge",
 	"chimney_run_instances 3",
 	"# HELP chimney_run_sweep_interval_seconds Time until the next sweep (adapts to the expiry rate)",
@@ -220,6 +222,8 @@ UNIT_TEST(metrics_render_exposition)
 	s[0].have_entries = true;
 	s[0].entries = 3;
 	s[0].size = 4096;
+	s[0].have_config = true;
+	s[0].steer_cpus = 2;
 	/* netns: a", ifname: a\b<newline>c */
 	strcpy(s[1].netns, "ns\"1");
 	strcpy(s[1].ifname, "a\\b\nc");
@@ -275,6 +279,8 @@ UNIT_TEST(metrics_render_exposition)
 	EXPECT_LINE(&e, "chimney_flow_table_size{netns=\"default\",ifname=\"eth1\"} 0");
 	ASSERT_EQ(count_prefix(&e, "chimney_flow_occupancy_ratio{"), 1,
 		  "a ratio only with entries and size");
+	ASSERT_EQ(count_prefix(&e, "chimney_steer_cpus{"), 1,
+		  "cpus= only where the config was read");
 	free(e.buf);
 out:
 	free(pc);

@@ -361,6 +361,21 @@ static void cpumap_del(__u32 cpu)
 	bpf_map_delete_elem(E.cpus, &cpu);
 }
 
+/* steer_to[cpu] summed over the CPUs that counted it; -1 unreadable. */
+static __s64 steer_to_sum(__u32 cpu)
+{
+	int fd = env_map_fd(PIN(steer_to)), n = libbpf_num_possible_cpus(), i;
+	__u64 vals[CHIMNEY_MAX_CPUS];
+	__s64 sum = 0;
+
+	if (fd < 0 || n <= 0 || n > CHIMNEY_MAX_CPUS ||
+	    bpf_map_lookup_elem(fd, &cpu, vals))
+		return -1;
+	for (i = 0; i < n; i++)
+		sum += vals[i];
+	return sum;
+}
+
 /* Config from KEY=VALUE strings over the defaults, as `chimney set`. */
 static bool cfg_from(struct chimney_config *cfg, const char *const *kv)
 {
@@ -978,6 +993,7 @@ UNIT_TEST(rss_live_table_selects_cpu)
 	struct chimney_config cfg;
 	size_t k;
 	int i, v, seen[2];
+	__s64 to0, to1;
 
 	if (!rss_env())
 		return;
@@ -998,6 +1014,8 @@ UNIT_TEST(rss_live_table_selects_cpu)
 			break;
 		cpumap_del(1);
 		seen[0] = seen[1] = 0;
+		to0 = steer_to_sum(0);
+		to1 = steer_to_sum(1);
 		for (i = 0; i < 32; i++) {
 			struct flow f = v4_flow;
 			struct steer_exp exp = {};
@@ -1026,6 +1044,11 @@ UNIT_TEST(rss_live_table_selects_cpu)
 		}
 		/* The fixture must exercise both CPUs. */
 		ASSERT_TRUE(seen[0] && seen[1], "flows landed on both CPUs");
+		/* steer_to counts where each redirect went: CPU 0, never
+		 * the CPU that was missing from the cpumap */
+		ASSERT_EQ(steer_to_sum(0) - to0, (__s64)seen[0],
+			  "steer_to[0] moved by the redirects");
+		ASSERT_EQ(steer_to_sum(1) - to1, 0, "steer_to[1] did not move");
 		rss_reset();
 	}
 	rss_reset();
